@@ -1,0 +1,37 @@
+//! Corridor's core: every piece of domain logic, storage and crypto for the phone app, the
+//! peer-educator tablet app, the CLI and the hub.
+//!
+//! This crate never depends on UniFFI: `corridor-ffi` wraps it for the Kotlin and Swift shells,
+//! and the `corridor` CLI uses exactly the same API. Modules, one per capability:
+//!
+//! - [`vault`]: data directories, profiles, key slots, unlock and lock, change PIN, attempt limits.
+//! - [`store`]: SQLCipher connections, schema migrations, the settings store and the device store.
+//! - [`pin`]: PIN normalisation and policy.
+//! - [`kdf`]: Argon2id parameters, their sane range, and the key hierarchy below the PIN.
+//! - [`platform`]: traits the host implements (key strengthener, clock) and the software ones.
+//! - [`runtime`]: the one tokio runtime and cancellable off-thread work.
+//! - [`secret`]: zeroize-on-drop secret types.
+//! - [`error`]: the internal error type.
+
+pub mod error;
+pub mod kdf;
+pub mod pin;
+pub mod platform;
+pub mod runtime;
+pub mod secret;
+pub mod store;
+pub mod vault;
+
+mod files;
+
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use error::{Error, Result};
+
+/// Panics on purpose. Exported through the FFI only by builds with the `testing-hooks` feature, so
+/// that the JVM tests can prove a panic inside the core reaches Kotlin as an exception.
+#[cfg(feature = "testing-hooks")]
+pub fn trigger_internal_panic() {
+    panic!("corridor-core testing hook: deliberate panic");
+}

@@ -1,0 +1,82 @@
+//! Storage: SQLCipher connections keyed with a raw 256-bit key, versioned schemas with
+//! step-by-step migrations, the profile's settings store and the device store.
+//!
+//! Every database is opened the same way ([`open_encrypted`]): the raw key first, a read that
+//! proves the key is right, then WAL, `synchronous=FULL` (anything a person was told is saved
+//! survives a pulled battery), `secure_delete=ON` (deleted rows are zeroed inside the encrypted
+//! pages) and temporary tables in memory (no plaintext temp files).
+
+pub mod device;
+pub mod profile;
+pub mod schema;
+pub mod settings;
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::secret::SecretKey;
+
+pub use schema::Schema;
+
+/// Whether opening may create the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    CreateIfMissing,
+    MustExist,
+}
+
+/// Opens (or creates) the SQLCipher database at `path`, keys it, checks the key, sets the
+/// durability and privacy pragmas and brings the schema up to date.
+pub fn open_encrypted(path: &Path, key: &SecretKey, mode: OpenMode, schema: &Schema) -> Result<Connection> {
+    if mode == OpenMode::MustExist && !path.exists() {
+        return Err(Error::DatabaseDamaged);
+    }
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if mode == OpenMode::CreateIfMissing {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let mut connection = Connection::open_with_flags(path, flags)?;
+    // SQLCipher logs decryption failures to stderr by default: nothing of ours goes to a log.
+    connection.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    apply_key(&connection, key)?;
+    // The first read decrypts page 1: a wrong key or a file that is not a database fails here.
+    connection
+        .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))
+        .map_err(|error| match Error::from(error) {
+            Error::Internal(_) => Error::DatabaseDamaged,
+            other => other,
+        })?;
+    connection.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA foreign_keys = ON;",
+    )?;
+    schema.bring_up_to_date(&mut connection)?;
+    Ok(connection)
+}
+
+fn apply_key(connection: &Connection, key: &SecretKey) -> Result<()> {
+    let statement = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex::encode(key.expose())));
+    // The statement holds the key: its error text is never passed on.
+    connection
+        .execute_batch(&statement)
+        .map_err(|_| Error::Internal("the database refused its key".into()))
+}
+
+/// Writes the WAL back into the database and truncates it, so that deleted content is not left
+/// behind in the WAL file. Call after purges.
+pub fn checkpoint_truncate(connection: &Connection) -> Result<()> {
+    connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Whether SQLite's integrity check passes.
+pub fn integrity_ok(connection: &Connection) -> Result<bool> {
+    let verdict: String = connection.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+    Ok(verdict == "ok")
+}

@@ -1,0 +1,106 @@
+//! The schema of a profile's own database, and its small internal metadata table.
+//!
+//! Version 1 held the settings store alone. Version 2 stamps each setting with its update time
+//! and adds `profile_meta` for the profile's own preferences that the core reads (the auto-lock
+//! idle time). Later capabilities add their tables with further versions.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::Result;
+use crate::store::Schema;
+
+pub const SCHEMA: Schema = Schema {
+    current: 2,
+    create: "CREATE TABLE settings (
+                 key TEXT PRIMARY KEY NOT NULL,
+                 value TEXT NOT NULL,
+                 updated_at INTEGER NOT NULL DEFAULT 0
+             ) WITHOUT ROWID;
+             CREATE TABLE profile_meta (
+                 key TEXT PRIMARY KEY NOT NULL,
+                 value BLOB NOT NULL
+             ) WITHOUT ROWID;",
+    upgrades: &[(
+        1,
+        "ALTER TABLE settings ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+         CREATE TABLE profile_meta (
+             key TEXT PRIMARY KEY NOT NULL,
+             value BLOB NOT NULL
+         ) WITHOUT ROWID;",
+    )],
+};
+
+/// The schema as version 1 created it; kept so that tests can build a version-1 database.
+pub const VERSION_1: &str = "CREATE TABLE settings (
+                 key TEXT PRIMARY KEY NOT NULL,
+                 value TEXT NOT NULL
+             ) WITHOUT ROWID;
+             PRAGMA user_version = 1;";
+
+pub fn meta_get(connection: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
+    Ok(connection
+        .query_row("SELECT value FROM profile_meta WHERE key = ?1", [key], |row| row.get(0))
+        .optional()?)
+}
+
+pub fn meta_set(connection: &Connection, key: &str, value: &[u8]) -> Result<()> {
+    connection.execute(
+        "INSERT INTO profile_meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretKey;
+    use crate::store::{open_encrypted, schema::describe, settings, OpenMode};
+
+    #[test]
+    fn a_migrated_database_equals_a_fresh_one_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SecretKey::random().unwrap();
+
+        let old_path = dir.path().join("old.db");
+        {
+            let connection = rusqlite::Connection::open(&old_path).unwrap();
+            connection
+                .execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key.expose())))
+                .unwrap();
+            connection.execute_batch(VERSION_1).unwrap();
+            connection.execute("INSERT INTO settings (key, value) VALUES ('language', 'pt')", []).unwrap();
+        }
+        let migrated = open_encrypted(&old_path, &key, OpenMode::MustExist, &SCHEMA).unwrap();
+        let fresh = open_encrypted(&dir.path().join("fresh.db"), &key, OpenMode::CreateIfMissing, &SCHEMA).unwrap();
+
+        assert_eq!(describe(&migrated).unwrap(), describe(&fresh).unwrap());
+        let version = |c: &Connection| c.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0)).unwrap();
+        assert_eq!(version(&migrated), SCHEMA.current);
+        assert_eq!(version(&fresh), SCHEMA.current);
+        assert_eq!(settings::get(&migrated, "language").unwrap().as_deref(), Some("pt"));
+        assert!(describe(&fresh).unwrap().iter().any(|line| line.contains("profile_meta")));
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SecretKey::random().unwrap();
+        let path = dir.path().join("p.db");
+        {
+            let connection = open_encrypted(&path, &key, OpenMode::CreateIfMissing, &SCHEMA).unwrap();
+            connection.pragma_update(None, "user_version", 99).unwrap();
+        }
+        match open_encrypted(&path, &key, OpenMode::MustExist, &SCHEMA) {
+            Err(crate::Error::NewerSchema { found: 99, known: 2 }) => {}
+            other => panic!("expected NewerSchema, got {:?}", other.err()),
+        }
+        let reopened = rusqlite::Connection::open(&path).unwrap();
+        reopened
+            .execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key.expose())))
+            .unwrap();
+        let version: u32 = reopened.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 99);
+    }
+}

@@ -1,0 +1,606 @@
+//! The vault: a data directory's profiles, their keys, unlocking and locking.
+//!
+//! ```text
+//! DATA_DIR/
+//!   keyslots            header (KDF parameters, salt) + 16 fixed-size slots + public listing
+//!   attempts            the failed-attempt counter, flushed before every KDF run
+//!   device.db           the device store (SQLCipher, keyed through the host keystore, no PIN)
+//!   profiles/<id>.db    one SQLCipher database per profile (with -wal and -shm beside it)
+//!   .lock               serialises changes between processes (the CLI runs one per command)
+//! ```
+//!
+//! A personal phone always gets two profiles at setup, the person's and a decoy, so its files
+//! look the same whether or not a duress PIN is ever set. A shared tablet gets one profile per
+//! peer educator. Each unlock attempt runs the KDF once and tries every slot
+//! ([`keyslots::KeySlotFile::open_all`]). Changing the PIN re-wraps the data key only.
+//!
+//! The vault never writes a PIN, a key or a profile's role outside an encrypted slot, and never
+//! puts either in an error or a log.
+
+pub mod attempts;
+pub mod keyslots;
+pub mod listing;
+mod session;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::files;
+use crate::kdf::{AttemptKey, KdfParams, KdfPolicy};
+use crate::pin::Pin;
+use crate::platform::{Clock, KeyStrengthener, SystemClock};
+use crate::runtime;
+use crate::secret::SecretKey;
+use crate::store::device::DeviceStore;
+use crate::store::{self, profile, OpenMode};
+
+use attempts::{unix_to_u32, AttemptCounter, AttemptRecord, FREE_ATTEMPTS};
+use keyslots::{KeySlotFile, SlotContent, SlotRole, SLOT_COUNT};
+use listing::{check_display_name, ListedProfile};
+
+pub use keyslots::ProfileId;
+pub use listing::DirectoryKind;
+pub use session::{Session, DEFAULT_AUTO_LOCK_SECS, MAX_AUTO_LOCK_SECS, MIN_AUTO_LOCK_SECS};
+
+const KEYSLOTS_FILE: &str = "keyslots";
+const PROFILES_DIR: &str = "profiles";
+const LOCK_FILE: &str = ".lock";
+const DEVICE_NAMESPACE: &str = "vault";
+const WIPE_AFTER_KEY: &str = "wipe_after_failures";
+
+/// The smallest and largest number of failures after which a wipe may be set to happen.
+pub const MIN_WIPE_AFTER: u32 = 5;
+pub const MAX_WIPE_AFTER: u32 = 100;
+
+/// A profile's role as the shells see it. The decoy of a personal phone is also `Personal`:
+/// nothing outside its slot tells it apart from the person's real profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileRole {
+    Personal,
+    Educator,
+}
+
+/// A profile as anyone holding the device may see it (no PIN needed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileSummary {
+    pub id: ProfileId,
+    pub role: ProfileRole,
+    /// An educator's display name; `None` on a personal phone.
+    pub display_name: Option<String>,
+}
+
+/// What can be shown without the PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultStatus {
+    pub set_up: bool,
+    pub kind: Option<DirectoryKind>,
+    pub profiles: Vec<ProfileSummary>,
+    pub failed_attempts: u32,
+    pub retry_after_secs: u64,
+    pub wipe_after_failures: Option<u32>,
+}
+
+/// Which profile an unlock attempt is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileSelector {
+    /// A personal phone: the PIN alone decides.
+    Any,
+    /// A shared tablet: the educator picked their profile first.
+    Id(ProfileId),
+}
+
+/// How a vault is built. `Default` is production.
+#[derive(Clone)]
+pub struct VaultOptions {
+    /// The range of KDF parameters accepted from a key file.
+    pub kdf_policy: KdfPolicy,
+    /// The parameters a new data directory gets.
+    pub new_directory_kdf: KdfParams,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for VaultOptions {
+    fn default() -> Self {
+        VaultOptions {
+            kdf_policy: KdfPolicy::PRODUCTION,
+            new_directory_kdf: KdfParams::PRODUCTION,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+#[cfg(feature = "test-support")]
+impl VaultOptions {
+    /// Fast, insecure KDF parameters for tests.
+    pub fn testing_insecure(clock: Arc<dyn Clock>) -> Self {
+        VaultOptions {
+            kdf_policy: KdfPolicy::TESTING_INSECURE,
+            new_directory_kdf: KdfParams::TESTING_INSECURE,
+            clock,
+        }
+    }
+}
+
+/// A data directory and the host services it needs. Cheap to clone.
+#[derive(Clone)]
+pub struct Vault {
+    inner: Arc<VaultInner>,
+}
+
+struct VaultInner {
+    dir: PathBuf,
+    strengthener: Arc<dyn KeyStrengthener>,
+    options: VaultOptions,
+    /// Serialises changes within this process; `.lock` does it between processes.
+    changes: Mutex<()>,
+}
+
+/// The result of one PIN attempt that opened a slot.
+struct Opened {
+    index: u16,
+    content: SlotContent,
+}
+
+impl Vault {
+    /// Opens a data directory. Creates nothing; finishes an interrupted setup or wipe (removes
+    /// profile databases that no key slot refers to).
+    pub fn open(dir: impl Into<PathBuf>, strengthener: Arc<dyn KeyStrengthener>, options: VaultOptions) -> Result<Vault> {
+        let vault = Vault {
+            inner: Arc::new(VaultInner { dir: dir.into(), strengthener, options, changes: Mutex::new(()) }),
+        };
+        if vault.inner.dir.is_dir() {
+            vault.with_change_lock(|| vault.remove_unreferenced_files())?;
+        }
+        Ok(vault)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.inner.options.clock.as_ref()
+    }
+
+    pub fn profile_database_path(&self, id: &ProfileId) -> PathBuf {
+        self.inner.dir.join(PROFILES_DIR).join(format!("{}.db", id.to_hex()))
+    }
+
+    fn keyslots_path(&self) -> PathBuf {
+        self.inner.dir.join(KEYSLOTS_FILE)
+    }
+
+    fn counter(&self) -> AttemptCounter {
+        AttemptCounter::in_dir(&self.inner.dir)
+    }
+
+    /// Reads the key-slot file; `None` when the directory is not set up.
+    fn read_keyslots(&self) -> Result<Option<KeySlotFile>> {
+        match fs::read(self.keyslots_path()) {
+            Ok(bytes) => Ok(Some(KeySlotFile::parse(&bytes, &self.inner.options.kdf_policy)?)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    fn write_keyslots(&self, file: &KeySlotFile) -> Result<()> {
+        files::write_atomically(&self.keyslots_path(), &file.to_bytes()?)
+    }
+
+    /// Runs `change` holding both the in-process and the cross-process lock.
+    fn with_change_lock<T>(&self, change: impl FnOnce() -> Result<T>) -> Result<T> {
+        let _in_process = self.inner.changes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let lock_path = self.inner.dir.join(LOCK_FILE);
+        let lock_file = match fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path) {
+            Ok(file) => Some(file),
+            // A read-only directory can still be read (status, unlock without changes are refused
+            // later with a clear error when they try to write).
+            Err(error) if crate::error::storage_problem_of_io(&error) == crate::error::StorageProblem::ReadOnly => None,
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(file) = &lock_file {
+            file.lock()?;
+        }
+        let outcome = change();
+        if let Some(file) = &lock_file {
+            let _ = file.unlock();
+        }
+        outcome
+    }
+
+    /// Profile databases whose id no listing names are what an interrupted setup or wipe left.
+    fn remove_unreferenced_files(&self) -> Result<()> {
+        let listed: Vec<String> = match self.read_keyslots() {
+            Ok(Some(file)) => file.listing.profiles.iter().map(|profile| profile.id.clone()).collect(),
+            Ok(None) => Vec::new(),
+            // A damaged key file: touch nothing, the data may still be recoverable.
+            Err(_) => return Ok(()),
+        };
+        let profiles_dir = self.inner.dir.join(PROFILES_DIR);
+        let entries = match fs::read_dir(&profiles_dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(error.into()),
+        };
+        let mut removed_any = false;
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(id) = profile_id_of_file_name(&name) else { continue };
+            if !listed.iter().any(|listed_id| listed_id == id) {
+                files::remove_if_present(&entry.path())?;
+                removed_any = true;
+            }
+        }
+        if listed.is_empty() {
+            for name in [store::device::FILE_NAME, "device.db-wal", "device.db-shm"] {
+                files::remove_if_present(&self.inner.dir.join(name))?;
+            }
+        }
+        if removed_any {
+            files::sync_dir(&profiles_dir)?;
+        }
+        Ok(())
+    }
+
+    /// What anyone holding the device may see.
+    pub fn status(&self) -> Result<VaultStatus> {
+        let file = self.read_keyslots()?;
+        let now = self.clock().now_unix_secs();
+        let record = if file.is_some() { self.counter().read()? } else { AttemptRecord::default() };
+        let wipe_after_failures = match &file {
+            Some(_) => self.wipe_after_failures()?,
+            None => None,
+        };
+        Ok(VaultStatus {
+            set_up: file.is_some(),
+            kind: file.as_ref().and_then(|file| file.listing.kind()),
+            profiles: file.as_ref().map(|file| summaries(&file.listing)).unwrap_or_default(),
+            failed_attempts: record.failures,
+            retry_after_secs: record.retry_after_secs(now),
+            wipe_after_failures,
+        })
+    }
+
+    /// The profiles on this device (no PIN needed): a personal phone lists two, with no way to
+    /// tell the person's from the decoy; a tablet lists its educators by display name.
+    pub fn profiles(&self) -> Result<Vec<ProfileSummary>> {
+        Ok(self.read_keyslots()?.map(|file| summaries(&file.listing)).unwrap_or_default())
+    }
+
+    /// Finds an educator's profile by the display name they chose.
+    pub fn find_educator(&self, display_name: &str) -> Result<ProfileId> {
+        let file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
+        let entry = file.listing.find_by_name(display_name).ok_or(Error::ProfileNotFound)?;
+        ProfileId::parse(&entry.id)
+    }
+
+    /// Sets up a personal phone: the person's profile, opened by `pin`, and a decoy profile.
+    pub async fn setup_personal(&self, pin: Pin) -> Result<Session> {
+        let vault = self.clone();
+        runtime::run_blocking(move || vault.setup_personal_blocking(&pin)).await
+    }
+
+    /// Adds a peer educator's profile to a shared tablet (creating the tablet's directory).
+    pub async fn setup_educator(&self, display_name: String, pin: Pin) -> Result<Session> {
+        let vault = self.clone();
+        runtime::run_blocking(move || vault.setup_educator_blocking(&display_name, &pin)).await
+    }
+
+    /// One unlock attempt. Counts against the attempt limit before the KDF runs.
+    pub async fn unlock(&self, pin: Pin, selector: ProfileSelector) -> Result<Session> {
+        let vault = self.clone();
+        runtime::run_blocking(move || vault.unlock_blocking(&pin, &selector)).await
+    }
+
+    fn setup_personal_blocking(&self, pin: &Pin) -> Result<Session> {
+        crate::pin::check_policy(pin)?;
+        files::create_private_dir(&self.inner.dir)?;
+        self.with_change_lock(|| {
+            if self.read_keyslots()?.is_some() {
+                return Err(Error::AlreadySetUp("this device already has a profile"));
+            }
+            self.remove_unreferenced_files()?;
+            let mut file = KeySlotFile::new(&self.inner.options.new_directory_kdf)?;
+            let person = (ProfileId::random()?, SecretKey::random()?);
+            let decoy = (ProfileId::random()?, SecretKey::random()?);
+            self.create_profile_database(&person.0, &person.1)?;
+            self.create_profile_database(&decoy.0, &decoy.1)?;
+            let attempt = self.derive(pin, &file, &[])?;
+            let index = random_index()?;
+            let content = SlotContent {
+                role: SlotRole::Personal,
+                profile: person.0,
+                data_key: person.1.duplicate(),
+                companion: Some((decoy.0, decoy.1.duplicate())),
+                name: String::new(),
+            };
+            file.seal(index, &attempt.slot_key(index)?, &content)?;
+            let mut ids = [person.0, decoy.0];
+            ids.sort();
+            file.listing.profiles =
+                ids.iter().map(|id| ListedProfile { id: id.to_hex(), name: None, slot: None }).collect();
+            // The device store exists on every set-up device, whatever it will hold.
+            DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())?;
+            self.counter().write(&AttemptRecord::default())?;
+            // The key-slot file is the commit point: before it is written, the setup never was.
+            self.write_keyslots(&file)?;
+            self.session_for(Opened { index, content })
+        })
+    }
+
+    fn setup_educator_blocking(&self, display_name: &str, pin: &Pin) -> Result<Session> {
+        crate::pin::check_policy(pin)?;
+        let name = check_display_name(display_name)?;
+        files::create_private_dir(&self.inner.dir)?;
+        self.with_change_lock(|| {
+            let mut file = match self.read_keyslots()? {
+                Some(file) => file,
+                None => {
+                    self.remove_unreferenced_files()?;
+                    KeySlotFile::new(&self.inner.options.new_directory_kdf)?
+                }
+            };
+            if file.listing.kind() == Some(DirectoryKind::Personal) {
+                return Err(Error::AlreadySetUp("this device is a personal phone, not a shared tablet"));
+            }
+            if file.listing.find_by_name(&name).is_some() {
+                return Err(Error::invalid("name", "another educator on this tablet already uses that name"));
+            }
+            let used: Vec<u16> = file.listing.profiles.iter().filter_map(|profile| profile.slot).collect();
+            let index = (0..SLOT_COUNT as u16)
+                .find(|index| !used.contains(index))
+                .ok_or_else(|| Error::invalid("name", format!("this tablet holds at most {SLOT_COUNT} educators")))?;
+            let id = ProfileId::random()?;
+            let data_key = SecretKey::random()?;
+            self.create_profile_database(&id, &data_key)?;
+            let attempt = self.derive(pin, &file, &id.0)?;
+            let content = SlotContent { role: SlotRole::Educator, profile: id, data_key, companion: None, name: name.clone() };
+            file.seal(index, &attempt.slot_key(index)?, &content)?;
+            file.listing.profiles.push(ListedProfile { id: id.to_hex(), name: Some(name), slot: Some(index) });
+            DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())?;
+            if !self.counter().path().exists() {
+                self.counter().write(&AttemptRecord::default())?;
+            }
+            self.write_keyslots(&file)?;
+            self.session_for(Opened { index, content })
+        })
+    }
+
+    fn create_profile_database(&self, id: &ProfileId, key: &SecretKey) -> Result<()> {
+        files::create_private_dir(&self.inner.dir.join(PROFILES_DIR))?;
+        let path = self.profile_database_path(id);
+        store::open_encrypted(&path, key, OpenMode::CreateIfMissing, &profile::SCHEMA)?;
+        Ok(())
+    }
+
+    fn derive(&self, pin: &Pin, file: &KeySlotFile, selector: &[u8]) -> Result<AttemptKey> {
+        AttemptKey::derive(
+            pin,
+            file.salt(),
+            selector,
+            &file.params(),
+            &self.inner.options.kdf_policy,
+            self.inner.strengthener.as_ref(),
+        )
+    }
+
+    fn unlock_blocking(&self, pin: &Pin, selector: &ProfileSelector) -> Result<Session> {
+        let opened = self.attempt(pin, selector, |_, _| true)?;
+        self.session_for(opened)
+    }
+
+    /// One counted PIN attempt. `accept` picks, among the slots the PIN opened, the one wanted.
+    fn attempt(
+        &self,
+        pin: &Pin,
+        selector: &ProfileSelector,
+        accept: impl Fn(u16, &SlotContent) -> bool,
+    ) -> Result<Opened> {
+        let file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
+        let kind = file.listing.kind().ok_or(Error::NotSetUp)?;
+        let selector_bytes: Vec<u8> = match (kind, selector) {
+            (DirectoryKind::Personal, ProfileSelector::Any) => Vec::new(),
+            (DirectoryKind::Personal, ProfileSelector::Id(_)) => {
+                return Err(Error::invalid("profile", "a personal phone has no profiles to choose from"))
+            }
+            (DirectoryKind::Educator, ProfileSelector::Any) => {
+                return Err(Error::invalid("profile", "choose your profile on this shared tablet first"))
+            }
+            (DirectoryKind::Educator, ProfileSelector::Id(id)) => {
+                file.listing.find_by_id(id).ok_or(Error::ProfileNotFound)?;
+                id.0.to_vec()
+            }
+        };
+
+        // Count the attempt, durably, before the KDF runs: killing the app now still counts it.
+        let now = self.clock().now_unix_secs();
+        let failures = self.with_change_lock(|| {
+            let counter = self.counter();
+            let mut record = counter.read()?;
+            let wait = record.retry_after_secs(now);
+            if wait > 0 {
+                if record.clock_went_back(now) {
+                    record.last_failure_unix = unix_to_u32(now);
+                    counter.write(&record)?;
+                }
+                return Err(Error::TooManyAttempts { retry_after_secs: wait });
+            }
+            record.failures = record.failures.saturating_add(1);
+            record.last_failure_unix = unix_to_u32(now);
+            counter.write(&record)?;
+            Ok(record.failures)
+        })?;
+
+        let attempt = self.derive(pin, &file, &selector_bytes)?;
+        let wanted = |index: u16, content: &SlotContent| {
+            let matches_selector = match (kind, selector) {
+                (DirectoryKind::Personal, _) => matches!(content.role, SlotRole::Personal | SlotRole::Decoy),
+                (DirectoryKind::Educator, ProfileSelector::Id(id)) => {
+                    content.role == SlotRole::Educator && content.profile == *id
+                }
+                (DirectoryKind::Educator, ProfileSelector::Any) => false,
+            };
+            matches_selector && accept(index, content)
+        };
+        let found = file.open_all(&attempt)?.into_iter().find(|(index, content)| wanted(*index, content));
+        match found {
+            Some((index, content)) => {
+                self.with_change_lock(|| self.counter().write(&AttemptRecord::default()))?;
+                Ok(Opened { index, content })
+            }
+            None => Err(self.after_failure(failures, now)?),
+        }
+    }
+
+    /// What a failed attempt leads to: the error to report, after the wipe if it is due.
+    fn after_failure(&self, failures: u32, now: i64) -> Result<Error> {
+        let wipe_after = self.wipe_after_failures().unwrap_or(None);
+        if let Some(limit) = wipe_after {
+            if failures >= limit {
+                self.with_change_lock(|| self.wipe_everything())?;
+                return Ok(Error::WrongPin { attempts_left: 0, retry_after_secs: 0 });
+            }
+        }
+        let attempts_left = match wipe_after {
+            Some(limit) => limit - failures,
+            None => (FREE_ATTEMPTS + 1).saturating_sub(failures),
+        };
+        let record = AttemptRecord { failures, last_failure_unix: unix_to_u32(now) };
+        Ok(Error::WrongPin { attempts_left, retry_after_secs: record.retry_after_secs(now) })
+    }
+
+    /// Crypto-erase of the whole directory: the key-slot file (every wrapped key) is overwritten
+    /// and deleted first; then the databases, which nothing can decrypt any more, are removed.
+    fn wipe_everything(&self) -> Result<()> {
+        files::overwrite_and_remove(&self.keyslots_path())?;
+        files::sync_dir(&self.inner.dir)?;
+        self.remove_unreferenced_files()?;
+        files::remove_if_present(self.counter().path())?;
+        files::sync_dir(&self.inner.dir)
+    }
+
+    fn session_for(&self, opened: Opened) -> Result<Session> {
+        let path = self.profile_database_path(&opened.content.profile);
+        let connection = store::open_encrypted(&path, &opened.content.data_key, OpenMode::MustExist, &profile::SCHEMA)?;
+        let summary = ProfileSummary {
+            id: opened.content.profile,
+            role: match opened.content.role {
+                SlotRole::Educator => ProfileRole::Educator,
+                SlotRole::Personal | SlotRole::Decoy => ProfileRole::Personal,
+            },
+            display_name: (opened.content.role == SlotRole::Educator).then(|| opened.content.name.clone()),
+        };
+        Session::new(self.clone(), summary, connection, opened.index, opened.content)
+    }
+
+    /// Re-wraps the data key of slot `index` under `new_pin`, after checking `current_pin`
+    /// opens that very slot (a counted attempt) and that `new_pin` opens no other slot.
+    pub(crate) fn change_pin_blocking(&self, index: u16, profile: ProfileId, current_pin: &Pin, new_pin: &Pin) -> Result<()> {
+        crate::pin::check_policy(new_pin).map_err(|error| match error {
+            Error::InvalidInput { reason, .. } => Error::InvalidInput { field: "new_pin", reason },
+            other => other,
+        })?;
+        let file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
+        let selector = match file.listing.kind() {
+            Some(DirectoryKind::Educator) => ProfileSelector::Id(profile),
+            _ => ProfileSelector::Any,
+        };
+        let selector_bytes = match &selector {
+            ProfileSelector::Id(id) => id.0.to_vec(),
+            ProfileSelector::Any => Vec::new(),
+        };
+        let opened =
+            self.attempt(current_pin, &selector, |opened_index, content| opened_index == index && content.profile == profile)?;
+        self.with_change_lock(|| {
+            // Re-read under the lock: another process may have changed other slots meanwhile.
+            let mut file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
+            let new_attempt = self.derive(new_pin, &file, &selector_bytes)?;
+            if file.open_all(&new_attempt)?.iter().any(|(other, _)| *other != index) {
+                return Err(Error::invalid("new_pin", "choose a different PIN"));
+            }
+            file.seal(index, &new_attempt.slot_key(index)?, &opened.content)?;
+            self.write_keyslots(&file)
+        })
+    }
+
+    /// The number of failures after which everything is erased, if switched on.
+    pub fn wipe_after_failures(&self) -> Result<Option<u32>> {
+        if self.read_keyslots()?.is_none() {
+            return Ok(None);
+        }
+        let store = DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())?;
+        Ok(match store.get(DEVICE_NAMESPACE, WIPE_AFTER_KEY)? {
+            Some(bytes) if bytes.len() == 4 => Some(u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn set_wipe_after_failures(&self, limit: Option<u32>) -> Result<()> {
+        if let Some(limit) = limit {
+            if !(MIN_WIPE_AFTER..=MAX_WIPE_AFTER).contains(&limit) {
+                return Err(Error::invalid(
+                    "wipe_after_failures",
+                    format!("choose between {MIN_WIPE_AFTER} and {MAX_WIPE_AFTER} failed attempts"),
+                ));
+            }
+        }
+        let store = DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())?;
+        match limit {
+            Some(limit) => store.put(DEVICE_NAMESPACE, WIPE_AFTER_KEY, &limit.to_be_bytes()),
+            None => store.delete(DEVICE_NAMESPACE, WIPE_AFTER_KEY).map(|_| ()),
+        }
+    }
+
+    /// Opens the device store (no PIN needed).
+    pub fn device_store(&self) -> Result<DeviceStore> {
+        if self.read_keyslots()?.is_none() {
+            return Err(Error::NotSetUp);
+        }
+        DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())
+    }
+}
+
+#[cfg(feature = "test-support")]
+impl Vault {
+    pub(crate) fn testing_seal_decoy(&self, person_index: u16, decoy: (ProfileId, SecretKey), pin: &Pin) -> Result<()> {
+        self.with_change_lock(|| {
+            let mut file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
+            let attempt = self.derive(pin, &file, &[])?;
+            let index = (0..SLOT_COUNT as u16).find(|index| *index != person_index).expect("16 slots");
+            let content = SlotContent { role: SlotRole::Decoy, profile: decoy.0, data_key: decoy.1, companion: None, name: String::new() };
+            file.seal(index, &attempt.slot_key(index)?, &content)?;
+            self.write_keyslots(&file)
+        })
+    }
+}
+
+fn summaries(listing: &listing::Listing) -> Vec<ProfileSummary> {
+    listing
+        .profiles
+        .iter()
+        .filter_map(|profile| {
+            Some(ProfileSummary {
+                id: ProfileId::parse(&profile.id).ok()?,
+                role: if profile.name.is_some() { ProfileRole::Educator } else { ProfileRole::Personal },
+                display_name: profile.name.clone(),
+            })
+        })
+        .collect()
+}
+
+fn random_index() -> Result<u16> {
+    let [byte] = crate::secret::random_array::<1>()?;
+    Ok((byte as usize % SLOT_COUNT) as u16)
+}
+
+/// `<32 hex>.db`, `-wal` or `-shm`: the id part, if the name is a profile database's.
+fn profile_id_of_file_name(name: &str) -> Option<&str> {
+    let stem = name
+        .strip_suffix(".db")
+        .or_else(|| name.strip_suffix(".db-wal"))
+        .or_else(|| name.strip_suffix(".db-shm"))?;
+    (stem.len() == 32 && stem.bytes().all(|byte| byte.is_ascii_hexdigit())).then_some(stem)
+}

@@ -1,0 +1,227 @@
+//! An unlocked profile: its open database, its data key, and the auto-lock clock.
+//!
+//! Every call first applies the auto-lock: if the profile has been idle longer than its idle
+//! time (measured on the monotonic clock), the keys are dropped and the call fails with
+//! [`Error::Locked`]. The shells call [`Session::touch`] on user activity.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+use crate::pin::Pin;
+use crate::runtime;
+use crate::secret::SecretKey;
+use crate::store::{profile, settings};
+use crate::vault::keyslots::{ProfileId, SlotContent};
+use crate::vault::{ProfileSummary, Vault};
+
+pub const DEFAULT_AUTO_LOCK_SECS: u32 = 300;
+pub const MIN_AUTO_LOCK_SECS: u32 = 15;
+pub const MAX_AUTO_LOCK_SECS: u32 = 24 * 3600;
+const AUTO_LOCK_META_KEY: &str = "auto_lock_secs";
+
+/// An unlocked profile. Cheap to clone; every clone shares one lock state.
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<SessionInner>,
+}
+
+struct SessionInner {
+    vault: Vault,
+    summary: ProfileSummary,
+    state: Mutex<State>,
+}
+
+struct State {
+    open: Option<OpenProfile>,
+    last_activity: Instant,
+    auto_lock: Duration,
+}
+
+/// What `lock` drops. No `Debug`: it holds the data key.
+struct OpenProfile {
+    connection: Connection,
+    slot_index: u16,
+    slot: SlotContent,
+}
+
+impl Session {
+    pub(crate) fn new(vault: Vault, summary: ProfileSummary, connection: Connection, slot_index: u16, slot: SlotContent) -> Result<Session> {
+        let auto_lock_secs = match profile::meta_get(&connection, AUTO_LOCK_META_KEY)? {
+            Some(bytes) if bytes.len() == 4 => u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+                .clamp(MIN_AUTO_LOCK_SECS, MAX_AUTO_LOCK_SECS),
+            _ => DEFAULT_AUTO_LOCK_SECS,
+        };
+        let now = vault.clock().monotonic_now();
+        Ok(Session {
+            inner: Arc::new(SessionInner {
+                vault,
+                summary,
+                state: Mutex::new(State {
+                    open: Some(OpenProfile { connection, slot_index, slot }),
+                    last_activity: now,
+                    auto_lock: Duration::from_secs(auto_lock_secs as u64),
+                }),
+            }),
+        })
+    }
+
+    /// Which profile this is. Available after locking too.
+    pub fn profile(&self) -> &ProfileSummary {
+        &self.inner.summary
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Drops the keys and closes the database. Idempotent.
+    pub fn lock(&self) {
+        self.state().open = None;
+    }
+
+    /// Whether the profile is locked (applying the auto-lock first).
+    pub fn is_locked(&self) -> bool {
+        let mut state = self.state();
+        self.apply_auto_lock(&mut state);
+        state.open.is_none()
+    }
+
+    /// Records user activity, postponing the auto-lock.
+    pub fn touch(&self) -> Result<()> {
+        self.with_open(|_| Ok(()))
+    }
+
+    fn apply_auto_lock(&self, state: &mut State) {
+        let now = self.inner.vault.clock().monotonic_now();
+        if state.open.is_some() && now.saturating_duration_since(state.last_activity) >= state.auto_lock {
+            state.open = None;
+        }
+    }
+
+    /// Runs `work` on the open profile, after applying the auto-lock; counts as activity.
+    fn with_open<T>(&self, work: impl FnOnce(&mut OpenProfile) -> Result<T>) -> Result<T> {
+        let mut state = self.state();
+        self.apply_auto_lock(&mut state);
+        state.last_activity = self.inner.vault.clock().monotonic_now();
+        let open = state.open.as_mut().ok_or(Error::Locked)?;
+        work(open)
+    }
+
+    pub fn setting_set(&self, key: &str, value: &str) -> Result<()> {
+        let now = self.inner.vault.clock().now_unix_secs();
+        self.with_open(|open| settings::set(&open.connection, key, value, now))
+    }
+
+    pub fn setting_get(&self, key: &str) -> Result<Option<String>> {
+        self.with_open(|open| settings::get(&open.connection, key))
+    }
+
+    pub fn setting_delete(&self, key: &str) -> Result<bool> {
+        self.with_open(|open| settings::delete(&open.connection, key))
+    }
+
+    pub fn setting_keys(&self) -> Result<Vec<String>> {
+        self.with_open(|open| settings::keys(&open.connection))
+    }
+
+    pub fn setting_count(&self) -> Result<u64> {
+        self.with_open(|open| settings::count(&open.connection))
+    }
+
+    /// Runs several settings writes in one transaction (one flush to disk).
+    pub fn settings_set_many(&self, entries: &[(String, String)]) -> Result<()> {
+        let now = self.inner.vault.clock().now_unix_secs();
+        self.with_open(|open| {
+            let transaction = open.connection.transaction()?;
+            for (key, value) in entries {
+                settings::set(&transaction, key, value, now)?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    pub fn auto_lock_secs(&self) -> Result<u32> {
+        self.with_open(|_| Ok(()))?;
+        Ok(self.state().auto_lock.as_secs() as u32)
+    }
+
+    pub fn set_auto_lock_secs(&self, seconds: u32) -> Result<()> {
+        if !(MIN_AUTO_LOCK_SECS..=MAX_AUTO_LOCK_SECS).contains(&seconds) {
+            return Err(Error::invalid(
+                "auto_lock_secs",
+                format!("choose between {MIN_AUTO_LOCK_SECS} and {MAX_AUTO_LOCK_SECS} seconds"),
+            ));
+        }
+        self.with_open(|open| profile::meta_set(&open.connection, AUTO_LOCK_META_KEY, &seconds.to_be_bytes()))?;
+        self.state().auto_lock = Duration::from_secs(seconds as u64);
+        Ok(())
+    }
+
+    /// Changes this profile's PIN: re-wraps the data key; the database is not rewritten.
+    /// `current_pin` is checked as a counted attempt.
+    pub async fn change_pin(&self, current_pin: Pin, new_pin: Pin) -> Result<()> {
+        let (index, profile) = self.with_open(|open| Ok((open.slot_index, open.slot.profile)))?;
+        let vault = self.inner.vault.clone();
+        runtime::run_blocking(move || vault.change_pin_blocking(index, profile, &current_pin, &new_pin)).await
+    }
+
+    /// Switches the wipe after `limit` consecutive failed attempts on (`Some`) or off (`None`).
+    pub fn set_wipe_after_failures(&self, limit: Option<u32>) -> Result<()> {
+        self.with_open(|_| Ok(()))?;
+        self.inner.vault.set_wipe_after_failures(limit)
+    }
+
+    pub fn wipe_after_failures(&self) -> Result<Option<u32>> {
+        self.with_open(|_| Ok(()))?;
+        self.inner.vault.wipe_after_failures()
+    }
+
+    /// The schema version of the profile's database.
+    pub fn schema_version(&self) -> Result<u32> {
+        self.with_open(|open| Ok(open.connection.query_row("PRAGMA user_version", [], |row| row.get(0))?))
+    }
+
+    /// The id of the profile's companion (on a personal phone, the person's profile knows the
+    /// decoy); used by the disguise capability.
+    pub fn companion_id(&self) -> Result<Option<ProfileId>> {
+        self.with_open(|open| Ok(open.slot.companion.as_ref().map(|(id, _)| *id)))
+    }
+
+    /// The database path and a copy of its key, for the decrypted-page scanner of the tests.
+    #[cfg(feature = "test-support")]
+    pub fn testing_database(&self) -> Result<(std::path::PathBuf, SecretKey)> {
+        self.with_open(|open| {
+            Ok((self.inner.vault.profile_database_path(&open.slot.profile), open.slot.data_key.duplicate()))
+        })
+    }
+
+    /// Runs `work` with the profile's connection (tests and later capabilities inside core).
+    #[cfg(feature = "test-support")]
+    pub fn testing_with_connection<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.with_open(|open| work(&open.connection))
+    }
+}
+
+#[cfg(feature = "test-support")]
+impl Session {
+    /// Seals the decoy profile's slot under `duress_pin`, for tests and benchmarks only: the
+    /// disguise capability builds the real duress-PIN feature (policy, erase option) on this.
+    pub fn testing_seal_decoy(&self, duress_pin: &Pin) -> Result<()> {
+        let (index, companion) = self.with_open(|open| {
+            let (id, key) = open.slot.companion.as_ref().ok_or(Error::invalid("pin", "no decoy"))?;
+            Ok((open.slot_index, (*id, key.duplicate())))
+        })?;
+        self.inner.vault.testing_seal_decoy(index, companion, duress_pin)
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Session>();
+    let _ = SecretKey::LEN;
+}
