@@ -1,1 +1,40 @@
-pub fn x(){}
+//! corridor-ffi: the UniFFI facade over `corridor-core` for the Kotlin and Swift shells.
+//!
+//! A thin, boring layer: small wrapper objects around core types, records that mirror core
+//! values, one error conversion ([`error`]) and shims that adapt the host's foreign traits to the
+//! core's traits ([`platform`]). Logic found here belongs in `corridor-core`.
+//!
+//! PINs arrive as `String`s (the foreign side's copy cannot be wiped from here); they are
+//! normalised into zeroize-on-drop values at once and the incoming string is wiped.
+
+uniffi::setup_scaffolding!("corridor");
+
+mod error;
+mod platform;
+mod vault;
+
+pub use error::CorridorError;
+pub use platform::KeyStrengthener;
+pub use vault::{DeviceKind, ProfileRole, ProfileSession, ProfileSummary, Vault, VaultStatus};
+
+/// The version of the Corridor core library.
+#[uniffi::export]
+pub fn corridor_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Makes panics silent: a panic's text could carry data, and UniFFI already turns the panic
+/// into an exception on the foreign side. Installed once, by the first `Vault` opened.
+pub(crate) fn install_quiet_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+}
+
+/// Panics inside the core on purpose (test builds only, feature `testing-hooks`): the JVM tests
+/// prove that it reaches Kotlin as an exception and prints nothing.
+#[cfg(feature = "testing-hooks")]
+#[uniffi::export]
+pub fn testing_trigger_panic() {
+    install_quiet_panic_hook();
+    corridor_core::trigger_internal_panic();
+}

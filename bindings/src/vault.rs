@@ -1,0 +1,210 @@
+//! The vault and the unlocked profile, as the shells see them.
+
+use std::sync::Arc;
+
+use corridor_core::pin::Pin;
+use corridor_core::vault::{self as core_vault, ProfileId, ProfileSelector};
+use corridor_core::vault::VaultOptions;
+use zeroize::Zeroize;
+
+use crate::error::CorridorError;
+use crate::platform::{KeyStrengthener, KeyStrengthenerShim};
+
+type Result<T> = std::result::Result<T, CorridorError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DeviceKind {
+    /// One person's phone.
+    Personal,
+    /// A tablet shared by peer educators.
+    Educator,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ProfileRole {
+    Personal,
+    Educator,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProfileSummary {
+    /// 32 hex digits.
+    pub id: String,
+    pub role: ProfileRole,
+    /// An educator's display name; absent on a personal phone.
+    pub display_name: Option<String>,
+}
+
+/// What can be shown without the PIN.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct VaultStatus {
+    pub set_up: bool,
+    pub kind: Option<DeviceKind>,
+    pub profiles: Vec<ProfileSummary>,
+    pub failed_attempts: u32,
+    pub retry_after_secs: u64,
+    pub wipe_after_failures: Option<u32>,
+}
+
+impl From<&core_vault::ProfileSummary> for ProfileSummary {
+    fn from(summary: &core_vault::ProfileSummary) -> Self {
+        ProfileSummary {
+            id: summary.id.to_hex(),
+            role: match summary.role {
+                core_vault::ProfileRole::Personal => ProfileRole::Personal,
+                core_vault::ProfileRole::Educator => ProfileRole::Educator,
+            },
+            display_name: summary.display_name.clone(),
+        }
+    }
+}
+
+fn device_kind(kind: core_vault::DirectoryKind) -> DeviceKind {
+    match kind {
+        core_vault::DirectoryKind::Personal => DeviceKind::Personal,
+        core_vault::DirectoryKind::Educator => DeviceKind::Educator,
+    }
+}
+
+/// Normalises a PIN from the foreign side into a zeroizing value and wipes the incoming copy.
+fn take_pin(mut typed: String, field: &'static str) -> Result<Pin> {
+    let pin = Pin::normalise(&typed).map_err(|error| match error {
+        corridor_core::Error::InvalidInput { reason, .. } => CorridorError::InvalidInput { field: field.into(), reason },
+        other => other.into(),
+    });
+    typed.zeroize();
+    pin
+}
+
+/// A data directory: its profiles, unlocking and setup.
+#[derive(uniffi::Object)]
+pub struct Vault {
+    inner: core_vault::Vault,
+}
+
+#[uniffi::export]
+impl Vault {
+    /// Opens the data directory `data_dir` (nothing is created until setup).
+    #[uniffi::constructor]
+    pub fn open(data_dir: String, strengthener: Arc<dyn KeyStrengthener>) -> Result<Arc<Self>> {
+        crate::install_quiet_panic_hook();
+        let shim = Arc::new(KeyStrengthenerShim(strengthener));
+        let inner = core_vault::Vault::open(data_dir, shim, VaultOptions::default())?;
+        Ok(Arc::new(Vault { inner }))
+    }
+
+    pub fn status(&self) -> Result<VaultStatus> {
+        let status = self.inner.status()?;
+        Ok(VaultStatus {
+            set_up: status.set_up,
+            kind: status.kind.map(device_kind),
+            profiles: status.profiles.iter().map(ProfileSummary::from).collect(),
+            failed_attempts: status.failed_attempts,
+            retry_after_secs: status.retry_after_secs,
+            wipe_after_failures: status.wipe_after_failures,
+        })
+    }
+
+    /// The profiles on this device (no PIN needed).
+    pub fn profiles(&self) -> Result<Vec<ProfileSummary>> {
+        Ok(self.inner.profiles()?.iter().map(ProfileSummary::from).collect())
+    }
+
+    /// The id of the educator's profile with this display name.
+    pub fn find_educator(&self, display_name: String) -> Result<String> {
+        Ok(self.inner.find_educator(&display_name)?.to_hex())
+    }
+
+    /// Sets up a personal phone (the person's profile and its decoy); returns the unlocked profile.
+    pub async fn setup_personal(&self, pin: String) -> Result<Arc<ProfileSession>> {
+        let pin = take_pin(pin, "pin")?;
+        let session = self.inner.setup_personal(pin).await?;
+        Ok(Arc::new(ProfileSession { inner: session }))
+    }
+
+    /// Adds a peer educator's profile to a shared tablet; returns it unlocked.
+    pub async fn setup_educator(&self, display_name: String, pin: String) -> Result<Arc<ProfileSession>> {
+        let pin = take_pin(pin, "pin")?;
+        let session = self.inner.setup_educator(display_name, pin).await?;
+        Ok(Arc::new(ProfileSession { inner: session }))
+    }
+
+    /// One unlock attempt. On a tablet, `profile_id` is the educator's chosen profile; on a
+    /// personal phone it must be absent (the PIN alone decides).
+    pub async fn unlock(&self, pin: String, profile_id: Option<String>) -> Result<Arc<ProfileSession>> {
+        let pin = take_pin(pin, "pin")?;
+        let selector = match profile_id {
+            Some(id) => ProfileSelector::Id(ProfileId::parse(&id)?),
+            None => ProfileSelector::Any,
+        };
+        let session = self.inner.unlock(pin, selector).await?;
+        Ok(Arc::new(ProfileSession { inner: session }))
+    }
+}
+
+/// An unlocked profile. `lock` drops its keys; every later call fails with `Locked`.
+#[derive(uniffi::Object)]
+pub struct ProfileSession {
+    inner: core_vault::Session,
+}
+
+#[uniffi::export]
+impl ProfileSession {
+    pub fn profile(&self) -> ProfileSummary {
+        ProfileSummary::from(self.inner.profile())
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+
+    pub fn lock(&self) {
+        self.inner.lock()
+    }
+
+    /// Records user activity (postpones the auto-lock).
+    pub fn touch(&self) -> Result<()> {
+        Ok(self.inner.touch()?)
+    }
+
+    pub fn setting_set(&self, key: String, value: String) -> Result<()> {
+        Ok(self.inner.setting_set(&key, &value)?)
+    }
+
+    pub fn setting_get(&self, key: String) -> Result<Option<String>> {
+        Ok(self.inner.setting_get(&key)?)
+    }
+
+    /// Returns whether the setting existed.
+    pub fn setting_delete(&self, key: String) -> Result<bool> {
+        Ok(self.inner.setting_delete(&key)?)
+    }
+
+    pub fn setting_keys(&self) -> Result<Vec<String>> {
+        Ok(self.inner.setting_keys()?)
+    }
+
+    pub fn auto_lock_secs(&self) -> Result<u32> {
+        Ok(self.inner.auto_lock_secs()?)
+    }
+
+    pub fn set_auto_lock_secs(&self, seconds: u32) -> Result<()> {
+        Ok(self.inner.set_auto_lock_secs(seconds)?)
+    }
+
+    /// Changes this profile's PIN (re-wraps the data key; the database is not rewritten).
+    pub async fn change_pin(&self, current_pin: String, new_pin: String) -> Result<()> {
+        let current = take_pin(current_pin, "current_pin")?;
+        let new = take_pin(new_pin, "new_pin")?;
+        Ok(self.inner.change_pin(current, new).await?)
+    }
+
+    pub fn wipe_after_failures(&self) -> Result<Option<u32>> {
+        Ok(self.inner.wipe_after_failures()?)
+    }
+
+    /// Erase everything after `limit` consecutive wrong PINs (5 to 100), or never (`null`).
+    pub fn set_wipe_after_failures(&self, limit: Option<u32>) -> Result<()> {
+        Ok(self.inner.set_wipe_after_failures(limit)?)
+    }
+}
