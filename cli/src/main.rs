@@ -1,1 +1,270 @@
-fn main(){}
+//! `corridor`: the desktop harness over the core (the same API the phone shells use through the
+//! FFI). Each invocation is its own process: commands that need a profile unlock it, do their
+//! work and lock it again on exit. `corridor shell` keeps one profile open for several commands.
+
+mod output;
+mod pin_input;
+mod shell;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use corridor_core::error::Error;
+use corridor_core::platform::SoftwareKeyStrengthener;
+use corridor_core::runtime::block_on;
+use corridor_core::vault::{ProfileSelector, Session, Vault, VaultOptions};
+use corridor_core::vault::DirectoryKind;
+
+use output::Output;
+
+#[derive(Parser)]
+#[command(name = "corridor", version, about = "Corridor: profiles, vault and settings from the command line")]
+struct Cli {
+    /// The data directory (default: the platform's user data directory).
+    #[arg(long, global = true, env = "CORRIDOR_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// On a shared tablet: the educator's profile, by display name.
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
+
+    /// Print JSON instead of text (errors become one JSON line on stderr).
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Set up a phone's profile (with its decoy) or add an educator's profile to a tablet.
+    Setup {
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The educator's display name (tablets only; not secret).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// What can be shown without the PIN; with CORRIDOR_PIN set (or --unlock), the profile too.
+    Status {
+        /// Ask for the PIN and show the unlocked profile as well.
+        #[arg(long)]
+        unlock: bool,
+    },
+    /// Check the PIN and report the profile it opens.
+    Unlock,
+    /// Lock the profile (meaningful in `corridor shell`; a single command locks when it exits).
+    Lock,
+    /// PIN management.
+    Pin {
+        #[command(subcommand)]
+        command: PinCommand,
+    },
+    /// The profile's encrypted settings.
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
+    /// Erase everything after N consecutive wrong PINs (5 to 100), or `off`.
+    WipeAfter {
+        /// A number of failures, or `off`.
+        limit: String,
+    },
+    /// Lock automatically after this many idle seconds (15 to 86400).
+    AutoLock { seconds: u32 },
+    /// Interactive mode: unlock once, then type commands (help, status, settings ..., lock, unlock, quit).
+    Shell,
+}
+
+#[derive(Subcommand)]
+enum PinCommand {
+    /// Change the PIN: the current one from CORRIDOR_PIN, the new one from CORRIDOR_NEW_PIN (or prompts).
+    Change,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SettingsCommand {
+    Set { key: String, value: String },
+    Get { key: String },
+    Delete { key: String },
+    List,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Role {
+    Personal,
+    Educator,
+}
+
+fn main() -> ExitCode {
+    // A panic's text could carry data: say only that something went wrong.
+    std::panic::set_hook(Box::new(|_| eprintln!("corridor: internal error")));
+    let cli = Cli::parse();
+    let out = Output { json: cli.json };
+    match run(&cli, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            out.error(&error);
+            ExitCode::from(output::exit_code(&error))
+        }
+    }
+}
+
+fn data_dir(cli: &Cli) -> Result<PathBuf, Error> {
+    if let Some(dir) = &cli.data_dir {
+        return Ok(dir.clone());
+    }
+    directories::ProjectDirs::from("org", "Corridor", "Corridor")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .ok_or_else(|| Error::invalid_cli("data-dir", "no user data directory is known here; pass --data-dir"))
+}
+
+pub(crate) fn open_vault(dir: &std::path::Path) -> Result<Vault, Error> {
+    let strengthener = Arc::new(SoftwareKeyStrengthener::in_data_dir(dir)?);
+    Vault::open(dir, strengthener, VaultOptions::default())
+}
+
+/// Whether `dir` holds a set-up vault (checked without creating anything).
+fn is_set_up(dir: &std::path::Path) -> bool {
+    dir.join("keyslots").is_file()
+}
+
+pub(crate) fn selector(vault: &Vault, profile: Option<&str>) -> Result<ProfileSelector, Error> {
+    let status = vault.status()?;
+    match (status.kind, profile) {
+        (Some(DirectoryKind::Educator), Some(name)) => Ok(ProfileSelector::Id(vault.find_educator(name)?)),
+        (Some(DirectoryKind::Educator), None) => {
+            Err(Error::invalid_cli("profile", "this is a shared tablet: pass --profile NAME"))
+        }
+        (_, Some(_)) => Err(Error::invalid_cli("profile", "--profile is for shared tablets; a phone's PIN alone decides")),
+        (_, None) => Ok(ProfileSelector::Any),
+    }
+}
+
+pub(crate) fn unlock(vault: &Vault, profile: Option<&str>) -> Result<Session, Error> {
+    let selector = selector(vault, profile)?;
+    let pin = pin_input::read_pin("CORRIDOR_PIN", "PIN: ")?;
+    block_on(vault.unlock(pin, selector))
+}
+
+fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
+    let dir = data_dir(cli)?;
+    let profile = cli.profile.as_deref();
+    if !matches!(cli.command, Command::Setup { .. }) && !is_set_up(&dir) {
+        if let Command::Status { .. } = cli.command {
+            out.status(&dir, None, None);
+            return Ok(());
+        }
+        return Err(Error::NotSetUp);
+    }
+    match &cli.command {
+        Command::Setup { role, name } => {
+            let vault = open_vault(&dir)?;
+            let pin = pin_input::read_new_pin("CORRIDOR_PIN", "Choose a PIN (at least 6 digits): ")?;
+            let session = match (role, name) {
+                (Role::Personal, None) => block_on(vault.setup_personal(pin))?,
+                (Role::Personal, Some(_)) => {
+                    return Err(Error::invalid_cli("name", "a phone's profile has no display name"))
+                }
+                (Role::Educator, Some(name)) => block_on(vault.setup_educator(name.clone(), pin))?,
+                (Role::Educator, None) => {
+                    return Err(Error::invalid_cli("name", "an educator's profile needs --name NAME"))
+                }
+            };
+            out.set_up(&dir, session.profile());
+        }
+        Command::Status { unlock: ask } => {
+            let vault = open_vault(&dir)?;
+            let status = vault.status()?;
+            let session = if *ask || std::env::var_os("CORRIDOR_PIN").is_some() {
+                Some(unlock(&vault, profile)?)
+            } else {
+                None
+            };
+            out.status(&dir, Some(&status), session.as_ref());
+        }
+        Command::Unlock => {
+            let vault = open_vault(&dir)?;
+            let session = unlock(&vault, profile)?;
+            out.unlocked(session.profile());
+        }
+        Command::Lock => out.note(
+            "nothing to lock: each corridor command locks the profile when it exits (use `corridor shell` to keep one open)",
+        ),
+        Command::Pin { command: PinCommand::Change } => {
+            let vault = open_vault(&dir)?;
+            let session = unlock(&vault, profile)?;
+            let current = pin_input::read_pin("CORRIDOR_PIN", "Current PIN: ")?;
+            let new = pin_input::read_new_pin("CORRIDOR_NEW_PIN", "New PIN (at least 6 digits): ")?;
+            block_on(session.change_pin(current, new))?;
+            out.note("PIN changed");
+        }
+        Command::Settings { command } => {
+            let vault = open_vault(&dir)?;
+            let session = unlock(&vault, profile)?;
+            run_settings(&session, command, out)?;
+        }
+        Command::WipeAfter { limit } => {
+            let limit = match limit.as_str() {
+                "off" => None,
+                number => Some(number.parse::<u32>().map_err(|_| {
+                    Error::invalid_cli("limit", "give a number of failed attempts (5 to 100) or `off`")
+                })?),
+            };
+            let vault = open_vault(&dir)?;
+            let session = unlock(&vault, profile)?;
+            session.set_wipe_after_failures(limit)?;
+            out.note(&match limit {
+                Some(limit) => format!("everything will be erased after {limit} wrong PINs in a row"),
+                None => "wipe after wrong PINs is off".to_string(),
+            });
+        }
+        Command::AutoLock { seconds } => {
+            let vault = open_vault(&dir)?;
+            let session = unlock(&vault, profile)?;
+            session.set_auto_lock_secs(*seconds)?;
+            out.note(&format!("the profile locks after {seconds} s without activity"));
+        }
+        Command::Shell => {
+            let vault = open_vault(&dir)?;
+            shell::run(&vault, profile, out)?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn run_settings(session: &Session, command: &SettingsCommand, out: &Output) -> Result<(), Error> {
+    match command {
+        SettingsCommand::Set { key, value } => {
+            session.setting_set(key, value)?;
+            out.note(&format!("saved {key}"));
+        }
+        SettingsCommand::Get { key } => match session.setting_get(key)? {
+            Some(value) => out.setting(key, Some(&value)),
+            None => {
+                out.setting(key, None);
+                return Err(Error::invalid_cli("key", format!("{key} is not set")));
+            }
+        },
+        SettingsCommand::Delete { key } => {
+            let existed = session.setting_delete(key)?;
+            out.note(&if existed { format!("deleted {key}") } else { format!("{key} was not set") });
+        }
+        SettingsCommand::List => out.keys(&session.setting_keys()?),
+    }
+    Ok(())
+}
+
+/// Errors the CLI itself raises about its arguments.
+trait CliError {
+    fn invalid_cli(field: &'static str, reason: impl Into<String>) -> Self;
+}
+
+impl CliError for Error {
+    fn invalid_cli(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput { field, reason: reason.into() }
+    }
+}

@@ -4,7 +4,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::Result;
+use crate::error::{Result, StorageProblem};
 
 /// Creates `dir` (and its parents) readable by this user only.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
@@ -76,5 +76,24 @@ pub fn remove_if_present(path: &Path) -> Result<()> {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(error) => Err(error.into()),
+    }
+}
+
+/// Whether `dir` can take a small write: `None` if it can, else why not (read-only, full).
+/// Used to explain SQLite's bare "cannot open" and "I/O error".
+pub fn probe_writable(dir: &Path) -> Option<StorageProblem> {
+    let probe = dir.join(".write-probe");
+    let outcome = (|| -> std::io::Result<()> {
+        let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&probe)?;
+        file.write_all(&[0u8; 4096])?;
+        file.sync_all()
+    })();
+    let _ = fs::remove_file(&probe);
+    match outcome {
+        Ok(()) => None,
+        Err(error) => match crate::error::storage_problem_of_io(&error) {
+            StorageProblem::Other(_) => None,
+            problem => Some(problem),
+        },
     }
 }

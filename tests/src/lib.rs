@@ -1,1 +1,51 @@
-//! End-to-end tests live in `tests/`.
+//! Helpers for the end-to-end tests in `tests/`: run the real `corridor` binary as a person or
+//! a script would, each command in its own process.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The `corridor` binary, built (or brought up to date) once per test run.
+pub fn corridor_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-q", "-p", "corridor-cli"])
+            .status()
+            .expect("cargo could not be started");
+        assert!(status.success(), "building corridor-cli failed");
+        let deps_dir = std::env::current_exe().expect("test path").parent().expect("deps dir").to_path_buf();
+        let binary = deps_dir.parent().expect("profile dir").join("corridor");
+        assert!(binary.exists(), "{} is missing", binary.display());
+        binary
+    })
+}
+
+/// The result of one `corridor` invocation.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs `corridor --data-dir DIR ARGS...` with the given environment, stdin closed.
+pub fn corridor(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut command = Command::new(corridor_binary());
+    command.arg("--data-dir").arg(dir).args(args).stdin(std::process::Stdio::null());
+    command.env_remove("CORRIDOR_PIN").env_remove("CORRIDOR_NEW_PIN");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("corridor could not be started").into()
+}

@@ -31,6 +31,20 @@ pub enum OpenMode {
 /// Opens (or creates) the SQLCipher database at `path`, keys it, checks the key, sets the
 /// durability and privacy pragmas and brings the schema up to date.
 pub fn open_encrypted(path: &Path, key: &SecretKey, mode: OpenMode, schema: &Schema) -> Result<Connection> {
+    open_encrypted_unexplained(path, key, mode, schema).map_err(|error| match error {
+        // SQLite says only "cannot open" or "I/O error"; find out whether the directory is
+        // read-only or full, which a person can act on.
+        Error::Storage(crate::error::StorageProblem::Other(_)) | Error::Internal(_) => {
+            match crate::files::probe_writable(path.parent().unwrap_or(Path::new("."))) {
+                Some(problem) => Error::Storage(problem),
+                None => error,
+            }
+        }
+        other => other,
+    })
+}
+
+fn open_encrypted_unexplained(path: &Path, key: &SecretKey, mode: OpenMode, schema: &Schema) -> Result<Connection> {
     if mode == OpenMode::MustExist && !path.exists() {
         return Err(Error::DatabaseDamaged);
     }
@@ -39,6 +53,7 @@ pub fn open_encrypted(path: &Path, key: &SecretKey, mode: OpenMode, schema: &Sch
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let mut connection = Connection::open_with_flags(path, flags)?;
+    restrict_to_owner(path)?;
     // SQLCipher logs decryption failures to stderr by default: nothing of ours goes to a log.
     connection.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     apply_key(&connection, key)?;
@@ -58,6 +73,20 @@ pub fn open_encrypted(path: &Path, key: &SecretKey, mode: OpenMode, schema: &Sch
     )?;
     schema.bring_up_to_date(&mut connection)?;
     Ok(connection)
+}
+
+/// Makes a database file readable by this user only (SQLite creates it with 0644, and gives the
+/// WAL and shared-memory files the same mode as the database).
+fn restrict_to_owner(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let metadata = std::fs::metadata(path)?;
+        if metadata.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
 }
 
 fn apply_key(connection: &Connection, key: &SecretKey) -> Result<()> {

@@ -1,0 +1,198 @@
+//! Human-readable or JSON output, and one-line errors with stable exit codes.
+
+use std::path::Path;
+
+use corridor_core::error::Error;
+use corridor_core::vault::{DirectoryKind, ProfileRole, ProfileSummary, Session, VaultStatus};
+use serde_json::{json, Value};
+
+pub struct Output {
+    pub json: bool,
+}
+
+/// 3: wrong PIN or waiting; 4: not set up; 5: locked; 1: anything else (2 is clap's usage error).
+pub fn exit_code(error: &Error) -> u8 {
+    match error {
+        Error::WrongPin { .. } | Error::TooManyAttempts { .. } => 3,
+        Error::NotSetUp => 4,
+        Error::Locked => 5,
+        _ => 1,
+    }
+}
+
+fn error_kind(error: &Error) -> &'static str {
+    match error {
+        Error::WrongPin { .. } => "wrong_pin",
+        Error::TooManyAttempts { .. } => "too_many_attempts",
+        Error::Locked => "locked",
+        Error::NotSetUp => "not_set_up",
+        Error::AlreadySetUp(_) => "already_set_up",
+        Error::InvalidInput { .. } => "invalid_input",
+        Error::ProfileNotFound => "profile_not_found",
+        Error::KeyFileDamaged(_) => "key_file_damaged",
+        Error::DatabaseDamaged => "database_damaged",
+        Error::NewerSchema { .. } => "newer_version",
+        Error::Storage(_) => "storage",
+        Error::Platform(_) => "platform",
+        Error::Internal(_) => "internal",
+    }
+}
+
+fn profile_json(profile: &ProfileSummary) -> Value {
+    json!({
+        "id": profile.id.to_hex(),
+        "role": role_name(profile.role),
+        "display_name": profile.display_name,
+    })
+}
+
+fn role_name(role: ProfileRole) -> &'static str {
+    match role {
+        ProfileRole::Personal => "personal",
+        ProfileRole::Educator => "educator",
+    }
+}
+
+fn kind_name(kind: Option<DirectoryKind>) -> Option<&'static str> {
+    kind.map(|kind| match kind {
+        DirectoryKind::Personal => "personal",
+        DirectoryKind::Educator => "educator",
+    })
+}
+
+fn describe(profile: &ProfileSummary) -> String {
+    match &profile.display_name {
+        Some(name) => format!("educator profile \"{name}\""),
+        None => "personal profile".to_string(),
+    }
+}
+
+impl Output {
+    pub fn error(&self, error: &Error) {
+        if self.json {
+            let mut body = json!({ "error": error_kind(error), "message": error.to_string() });
+            match error {
+                Error::WrongPin { attempts_left, retry_after_secs } => {
+                    body["attempts_left"] = json!(attempts_left);
+                    body["retry_after_secs"] = json!(retry_after_secs);
+                }
+                Error::TooManyAttempts { retry_after_secs } => body["retry_after_secs"] = json!(retry_after_secs),
+                Error::InvalidInput { field, .. } => body["field"] = json!(field),
+                _ => {}
+            }
+            eprintln!("{body}");
+        } else {
+            let text = match error {
+                Error::WrongPin { attempts_left, retry_after_secs: 0 } => {
+                    format!("wrong PIN: {attempts_left} attempts left")
+                }
+                Error::WrongPin { attempts_left, retry_after_secs } => {
+                    format!("wrong PIN: {attempts_left} attempts left; try again in {retry_after_secs} s")
+                }
+                other => other.to_string(),
+            };
+            eprintln!("corridor: {text}");
+        }
+    }
+
+    pub fn note(&self, text: &str) {
+        if self.json {
+            println!("{}", json!({ "ok": true, "message": text }));
+        } else {
+            println!("{text}");
+        }
+    }
+
+    pub fn set_up(&self, dir: &Path, profile: &ProfileSummary) {
+        if self.json {
+            println!("{}", json!({ "set_up": true, "data_dir": dir, "profile": profile_json(profile) }));
+        } else {
+            println!("set up the {} in {}", describe(profile), dir.display());
+        }
+    }
+
+    pub fn unlocked(&self, profile: &ProfileSummary) {
+        if self.json {
+            println!("{}", json!({ "unlocked": true, "profile": profile_json(profile) }));
+        } else {
+            println!("unlocked the {} ({})", describe(profile), profile.id.to_hex());
+        }
+    }
+
+    pub fn status(&self, dir: &Path, status: Option<&VaultStatus>, session: Option<&Session>) {
+        let unlocked = session.map(|session| {
+            json!({
+                "profile": profile_json(session.profile()),
+                "settings": session.setting_count().ok(),
+                "auto_lock_secs": session.auto_lock_secs().ok(),
+                "schema_version": session.schema_version().ok(),
+            })
+        });
+        if self.json {
+            let body = match status {
+                None => json!({ "data_dir": dir, "set_up": false }),
+                Some(status) => json!({
+                    "data_dir": dir,
+                    "set_up": status.set_up,
+                    "kind": kind_name(status.kind),
+                    "profiles": status.profiles.iter().map(profile_json).collect::<Vec<_>>(),
+                    "failed_attempts": status.failed_attempts,
+                    "retry_after_secs": status.retry_after_secs,
+                    "wipe_after_failures": status.wipe_after_failures,
+                    "unlocked": unlocked,
+                }),
+            };
+            println!("{body}");
+            return;
+        }
+        println!("data directory: {}", dir.display());
+        let Some(status) = status.filter(|status| status.set_up) else {
+            println!("not set up");
+            return;
+        };
+        match status.kind {
+            Some(DirectoryKind::Educator) => {
+                println!("shared tablet with {} educator profiles:", status.profiles.len());
+                for profile in &status.profiles {
+                    println!("  {}", profile.display_name.as_deref().unwrap_or("?"));
+                }
+            }
+            _ => println!("personal phone"),
+        }
+        println!("failed PIN attempts: {}", status.failed_attempts);
+        if status.retry_after_secs > 0 {
+            println!("next attempt allowed in {} s", status.retry_after_secs);
+        }
+        match status.wipe_after_failures {
+            Some(limit) => println!("erase after {limit} wrong PINs: on"),
+            None => println!("erase after wrong PINs: off"),
+        }
+        if let Some(session) = session {
+            println!("unlocked: the {}", describe(session.profile()));
+            if let Ok(count) = session.setting_count() {
+                println!("  settings stored: {count}");
+            }
+            if let Ok(seconds) = session.auto_lock_secs() {
+                println!("  locks after {seconds} s idle");
+            }
+        }
+    }
+
+    pub fn setting(&self, key: &str, value: Option<&str>) {
+        if self.json {
+            println!("{}", json!({ "key": key, "value": value }));
+        } else if let Some(value) = value {
+            println!("{value}");
+        }
+    }
+
+    pub fn keys(&self, keys: &[String]) {
+        if self.json {
+            println!("{}", json!({ "keys": keys }));
+        } else {
+            for key in keys {
+                println!("{key}");
+            }
+        }
+    }
+}
