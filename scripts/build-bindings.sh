@@ -27,21 +27,12 @@ cargo_profile=()
 ffi_crate=corridor_ffi
 config="${CORRIDOR_UNIFFI_CONFIG:-uniffi.toml}"  # overridable only so a test can feed it a bad file
 
-# Every [crates.NAME...] table must name the FFI crate: UniFFI ignores unknown names silently.
-while read -r name; do
-  if [ "$name" != "$ffi_crate" ]; then
-    echo "error: $config configures crate '$name', but the FFI crate is '$ffi_crate'" >&2
-    exit 1
-  fi
-done < <(sed -n 's/^\[crates\.\([^].]*\).*/\1/p' "$config" | sort -u)
-grep -q "^\[crates\.$ffi_crate\." "$config" || { echo "error: $config has no [crates.$ffi_crate.*] table" >&2; exit 1; }
-
 cargo build -q -p corridor-ffi "${cargo_profile[@]}" "${features[@]}"
 cargo build -q -p uniffi-bindgen
 library="target/$profile/lib${ffi_crate}.so"
 [ -f "$library" ] || { echo "error: $library was not built" >&2; exit 1; }
 
-out=target/generated-bindings
+out="${CORRIDOR_BINDINGS_OUT:-target/generated-bindings}"
 rm -rf "$out"
 mkdir -p "$out"
 log="$out/bindgen.log"
@@ -57,6 +48,15 @@ for language in kotlin swift; do
     exit 1
   fi
 done
+
+# Every [crates.NAME...] table must name the FFI crate: UniFFI ignores unknown names silently.
+while read -r name; do
+  if [ "$name" != "$ffi_crate" ]; then
+    echo "error: $config configures crate '$name', but the FFI crate is '$ffi_crate'" >&2
+    exit 1
+  fi
+done < <(sed -n 's/^\[crates\.\([^].]*\).*/\1/p' "$config" | sort -u)
+grep -q "^\[crates\.$ffi_crate\." "$config" || { echo "error: $config has no [crates.$ffi_crate.*] table" >&2; exit 1; }
 
 if [ "$profile" = release ]; then
   # Strip only now: library-mode generation above read metadata symbols from the library.

@@ -103,7 +103,7 @@ fn main() -> ExitCode {
     // A panic's text could carry data: say only that something went wrong.
     std::panic::set_hook(Box::new(|_| eprintln!("corridor: internal error")));
     let cli = Cli::parse();
-    let out = Output { json: cli.json };
+    let out = Output { json: cli.json, wipe_armed: std::cell::Cell::new(false) };
     match run(&cli, &out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -144,8 +144,9 @@ pub(crate) fn selector(vault: &Vault, profile: Option<&str>) -> Result<ProfileSe
     }
 }
 
-pub(crate) fn unlock(vault: &Vault, profile: Option<&str>) -> Result<Session, Error> {
+pub(crate) fn unlock(vault: &Vault, profile: Option<&str>, out: &Output) -> Result<Session, Error> {
     let selector = selector(vault, profile)?;
+    out.wipe_armed.set(vault.status().map(|status| status.wipe_after_failures.is_some()).unwrap_or(false));
     let pin = pin_input::read_pin("CORRIDOR_PIN", "PIN: ")?;
     block_on(vault.unlock(pin, selector))
 }
@@ -180,7 +181,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
             let vault = open_vault(&dir)?;
             let status = vault.status()?;
             let session = if *ask || std::env::var_os("CORRIDOR_PIN").is_some() {
-                Some(unlock(&vault, profile)?)
+                Some(unlock(&vault, profile, out)?)
             } else {
                 None
             };
@@ -188,7 +189,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
         }
         Command::Unlock => {
             let vault = open_vault(&dir)?;
-            let session = unlock(&vault, profile)?;
+            let session = unlock(&vault, profile, out)?;
             out.unlocked(session.profile());
         }
         Command::Lock => out.note(
@@ -196,7 +197,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
         ),
         Command::Pin { command: PinCommand::Change } => {
             let vault = open_vault(&dir)?;
-            let session = unlock(&vault, profile)?;
+            let session = unlock(&vault, profile, out)?;
             let current = pin_input::read_pin("CORRIDOR_PIN", "Current PIN: ")?;
             let new = pin_input::read_new_pin("CORRIDOR_NEW_PIN", "New PIN (at least 6 digits): ")?;
             block_on(session.change_pin(current, new))?;
@@ -204,7 +205,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
         }
         Command::Settings { command } => {
             let vault = open_vault(&dir)?;
-            let session = unlock(&vault, profile)?;
+            let session = unlock(&vault, profile, out)?;
             run_settings(&session, command, out)?;
         }
         Command::WipeAfter { limit } => {
@@ -215,7 +216,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
                 })?),
             };
             let vault = open_vault(&dir)?;
-            let session = unlock(&vault, profile)?;
+            let session = unlock(&vault, profile, out)?;
             session.set_wipe_after_failures(limit)?;
             out.note(&match limit {
                 Some(limit) => format!("everything will be erased after {limit} wrong PINs in a row"),
@@ -224,7 +225,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
         }
         Command::AutoLock { seconds } => {
             let vault = open_vault(&dir)?;
-            let session = unlock(&vault, profile)?;
+            let session = unlock(&vault, profile, out)?;
             session.set_auto_lock_secs(*seconds)?;
             out.note(&format!("the profile locks after {seconds} s without activity"));
         }

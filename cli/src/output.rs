@@ -8,6 +8,8 @@ use serde_json::{json, Value};
 
 pub struct Output {
     pub json: bool,
+    /// Whether the wipe after wrong PINs is on, so that "attempts left" can say before what.
+    pub wipe_armed: std::cell::Cell<bool>,
 }
 
 /// 3: wrong PIN or waiting; 4: not set up; 5: locked; 1: anything else (2 is clap's usage error).
@@ -83,11 +85,11 @@ impl Output {
             eprintln!("{body}");
         } else {
             let text = match error {
-                Error::WrongPin { attempts_left, retry_after_secs: 0 } => {
-                    format!("wrong PIN: {attempts_left} attempts left")
-                }
                 Error::WrongPin { attempts_left, retry_after_secs } => {
-                    format!("wrong PIN: {attempts_left} attempts left; try again in {retry_after_secs} s")
+                    let plural = if *attempts_left == 1 { "attempt" } else { "attempts" };
+                    let before = if self.wipe_armed.get() { " before everything is erased" } else { "" };
+                    let wait = if *retry_after_secs > 0 { format!("; try again in {retry_after_secs} s") } else { String::new() };
+                    format!("wrong PIN: {attempts_left} {plural} left{before}{wait}")
                 }
                 other => other.to_string(),
             };

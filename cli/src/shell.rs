@@ -12,7 +12,7 @@ use crate::SettingsCommand;
 const HELP: &str = "commands: status | settings get KEY | settings set KEY VALUE | settings delete KEY | settings list | lock | unlock | help | quit";
 
 pub fn run(vault: &Vault, profile: Option<&str>, out: &Output) -> Result<(), Error> {
-    let mut session: Option<Session> = Some(crate::unlock(vault, profile)?);
+    let mut session: Option<Session> = Some(crate::unlock(vault, profile, out)?);
     out.unlocked(session.as_ref().expect("just unlocked").profile());
     let stdin = std::io::stdin();
     loop {
@@ -37,7 +37,7 @@ pub fn run(vault: &Vault, profile: Option<&str>, out: &Output) -> Result<(), Err
                 out.note("locked");
                 Ok(())
             }
-            ["unlock"] => crate::unlock(vault, profile).map(|opened| {
+            ["unlock"] => crate::unlock(vault, profile, out).map(|opened| {
                 out.unlocked(opened.profile());
                 session = Some(opened);
             }),

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The main job, for a fresh machine: builds the `corridor` CLI and walks through every capability
+# that exists so far, in a temporary data directory that is removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh >/dev/null
+cargo build -q -p corridor-cli
+corridor=$PWD/target/debug/corridor
+phone=$(mktemp -d)
+tablet=$(mktemp -d)
+trap 'rm -rf "$phone" "$tablet"' EXIT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@" || echo "(exit code $?)"; }
+run() { local vars=(); while [[ "$1" == *=* ]]; do vars+=("$1"); shift; done
+        printf '$ %s corridor %s\n' "${vars[*]}" "$*"; env "${vars[@]}" "$corridor" --data-dir "$phone" "$@" || echo "(exit code $?)"; }
+
+step "A phone: set up the person's profile (a decoy profile is created beside it)"
+run CORRIDOR_PIN=123456 setup --role personal
+run CORRIDOR_PIN=482916 setup --role personal
+run status
+show ls -l "$phone" "$phone/profiles"
+
+step "Unlock with the PIN (typed in any script's digits: ٤٨٢٩١٦ is the same PIN)"
+run CORRIDOR_PIN=482916 unlock
+run CORRIDOR_PIN=٤٨٢٩١٦ unlock
+
+step "Encrypted settings: the value is stored, and appears in no file on disk"
+run CORRIDOR_PIN=482916 settings set greeting "Sawubona, Lindiwe"
+run CORRIDOR_PIN=482916 settings get greeting
+printf '$ grep -r Lindiwe DATA_DIR\n'; grep -r -c Lindiwe "$phone" | grep -v ':0$' || echo "(no file contains it)"
+
+step "Change the PIN (the data key is re-wrapped; the database is not rewritten)"
+run CORRIDOR_PIN=482916 CORRIDOR_NEW_PIN=730184 pin change
+run CORRIDOR_PIN=730184 settings get greeting
+
+step "Auto-lock and the optional wipe after repeated wrong PINs"
+run CORRIDOR_PIN=730184 auto-lock 120
+run CORRIDOR_PIN=730184 wipe-after 10
+run CORRIDOR_PIN=730184 status
+
+step "Interactive mode: one unlock, then commands; lock drops the keys"
+printf 'settings list\nlock\nsettings get greeting\nunlock\nsettings get greeting\nquit\n' \
+  | CORRIDOR_PIN=730184 "$corridor" --data-dir "$phone" shell
+
+step "Wrong PINs are counted on disk, across runs; from the 5th, each attempt must wait (the wipe is on: it counts down)"
+for guess in 111111 222222 333333 444444 555555; do run CORRIDOR_PIN=$guess unlock; done
+run CORRIDOR_PIN=730184 unlock
+run --json status
+
+step "A shared tablet: each peer educator has a profile, picked by display name"
+corridor_tablet() { printf '$ corridor %s\n' "$*"; "$corridor" --data-dir "$tablet" "$@" || echo "(exit code $?)"; }
+CORRIDOR_PIN=482916 corridor_tablet setup --role educator --name Thandi
+CORRIDOR_PIN=482916 corridor_tablet setup --role educator --name Maria
+corridor_tablet status
+CORRIDOR_PIN=482916 corridor_tablet --profile maria unlock
+CORRIDOR_PIN=482916 corridor_tablet unlock
+
+printf '\nDemo finished; the temporary data directories are removed.\n'
