@@ -45,19 +45,32 @@ pub enum CorridorError {
 impl From<Error> for CorridorError {
     fn from(error: Error) -> Self {
         match error {
-            Error::WrongPin { attempts_left, retry_after_secs } => CorridorError::WrongPin { attempts_left, retry_after_secs },
+            Error::WrongPin {
+                attempts_left,
+                retry_after_secs,
+            } => CorridorError::WrongPin {
+                attempts_left,
+                retry_after_secs,
+            },
             Error::TooManyAttempts { retry_after_secs } => CorridorError::TooManyAttempts { retry_after_secs },
             Error::Locked => CorridorError::Locked,
             Error::NotSetUp => CorridorError::NotSetUp,
-            Error::AlreadySetUp(reason) => CorridorError::AlreadySetUp { reason: reason.to_string() },
-            Error::InvalidInput { field, reason } => CorridorError::InvalidInput { field: field.to_string(), reason },
+            Error::AlreadySetUp(reason) => CorridorError::AlreadySetUp {
+                reason: reason.to_string(),
+            },
+            Error::InvalidInput { field, reason } => CorridorError::InvalidInput {
+                field: field.to_string(),
+                reason,
+            },
             Error::ProfileNotFound => CorridorError::ProfileNotFound,
             Error::KeyFileDamaged(reason) => CorridorError::KeyFileDamaged { reason },
             Error::DatabaseDamaged => CorridorError::DatabaseDamaged,
             Error::NewerSchema { found, known } => CorridorError::NewerVersion { found, known },
             Error::Storage(StorageProblem::ReadOnly) => CorridorError::StorageReadOnly,
             Error::Storage(StorageProblem::Full) => CorridorError::StorageFull,
-            Error::Storage(other) => CorridorError::Storage { reason: other.to_string() },
+            Error::Storage(other) => CorridorError::Storage {
+                reason: other.to_string(),
+            },
             Error::Platform(reason) => CorridorError::Platform { reason },
             Error::Internal(reason) => CorridorError::Internal { reason },
         }
@@ -68,6 +81,8 @@ impl From<Error> for CorridorError {
 /// something other than a `CorridorException`).
 impl From<uniffi::UnexpectedUniFFICallbackError> for CorridorError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        CorridorError::Platform { reason: format!("the host failed: {}", error.reason) }
+        CorridorError::Platform {
+            reason: format!("the host failed: {}", error.reason),
+        }
     }
 }

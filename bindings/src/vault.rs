@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use corridor_core::pin::Pin;
-use corridor_core::vault::{self as core_vault, ProfileId, ProfileSelector};
 use corridor_core::vault::VaultOptions;
+use corridor_core::vault::{self as core_vault, ProfileId, ProfileSelector};
 use zeroize::Zeroize;
 
 use crate::error::CorridorError;
@@ -69,7 +69,10 @@ fn device_kind(kind: core_vault::DirectoryKind) -> DeviceKind {
 /// Normalises a PIN from the foreign side into a zeroizing value and wipes the incoming copy.
 fn take_pin(mut typed: String, field: &'static str) -> Result<Pin> {
     let pin = Pin::normalise(&typed).map_err(|error| match error {
-        corridor_core::Error::InvalidInput { reason, .. } => CorridorError::InvalidInput { field: field.into(), reason },
+        corridor_core::Error::InvalidInput { reason, .. } => CorridorError::InvalidInput {
+            field: field.into(),
+            reason,
+        },
         other => other.into(),
     });
     typed.zeroize();

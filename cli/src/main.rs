@@ -14,13 +14,17 @@ use clap::{Parser, Subcommand, ValueEnum};
 use corridor_core::error::Error;
 use corridor_core::platform::SoftwareKeyStrengthener;
 use corridor_core::runtime::block_on;
-use corridor_core::vault::{ProfileSelector, Session, Vault, VaultOptions};
 use corridor_core::vault::DirectoryKind;
+use corridor_core::vault::{ProfileSelector, Session, Vault, VaultOptions};
 
 use output::Output;
 
 #[derive(Parser)]
-#[command(name = "corridor", version, about = "Corridor: profiles, vault and settings from the command line")]
+#[command(
+    name = "corridor",
+    version,
+    about = "Corridor: profiles, vault and settings from the command line"
+)]
 struct Cli {
     /// The data directory (default: the platform's user data directory).
     #[arg(long, global = true, env = "CORRIDOR_DATA_DIR", value_name = "DIR")]
@@ -103,7 +107,10 @@ fn main() -> ExitCode {
     // A panic's text could carry data: say only that something went wrong.
     std::panic::set_hook(Box::new(|_| eprintln!("corridor: internal error")));
     let cli = Cli::parse();
-    let out = Output { json: cli.json, wipe_armed: std::cell::Cell::new(false) };
+    let out = Output {
+        json: cli.json,
+        wipe_armed: std::cell::Cell::new(false),
+    };
     match run(&cli, &out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -136,17 +143,26 @@ pub(crate) fn selector(vault: &Vault, profile: Option<&str>) -> Result<ProfileSe
     let status = vault.status()?;
     match (status.kind, profile) {
         (Some(DirectoryKind::Educator), Some(name)) => Ok(ProfileSelector::Id(vault.find_educator(name)?)),
-        (Some(DirectoryKind::Educator), None) => {
-            Err(Error::invalid_cli("profile", "this is a shared tablet: pass --profile NAME"))
-        }
-        (_, Some(_)) => Err(Error::invalid_cli("profile", "--profile is for shared tablets; a phone's PIN alone decides")),
+        (Some(DirectoryKind::Educator), None) => Err(Error::invalid_cli(
+            "profile",
+            "this is a shared tablet: pass --profile NAME",
+        )),
+        (_, Some(_)) => Err(Error::invalid_cli(
+            "profile",
+            "--profile is for shared tablets; a phone's PIN alone decides",
+        )),
         (_, None) => Ok(ProfileSelector::Any),
     }
 }
 
 pub(crate) fn unlock(vault: &Vault, profile: Option<&str>, out: &Output) -> Result<Session, Error> {
     let selector = selector(vault, profile)?;
-    out.wipe_armed.set(vault.status().map(|status| status.wipe_after_failures.is_some()).unwrap_or(false));
+    out.wipe_armed.set(
+        vault
+            .status()
+            .map(|status| status.wipe_after_failures.is_some())
+            .unwrap_or(false),
+    );
     let pin = pin_input::read_pin("CORRIDOR_PIN", "PIN: ")?;
     block_on(vault.unlock(pin, selector))
 }
@@ -252,7 +268,11 @@ pub(crate) fn run_settings(session: &Session, command: &SettingsCommand, out: &O
         },
         SettingsCommand::Delete { key } => {
             let existed = session.setting_delete(key)?;
-            out.note(&if existed { format!("deleted {key}") } else { format!("{key} was not set") });
+            out.note(&if existed {
+                format!("deleted {key}")
+            } else {
+                format!("{key} was not set")
+            });
         }
         SettingsCommand::List => out.keys(&session.setting_keys()?),
     }
@@ -266,6 +286,9 @@ trait CliError {
 
 impl CliError for Error {
     fn invalid_cli(field: &'static str, reason: impl Into<String>) -> Self {
-        Error::InvalidInput { field, reason: reason.into() }
+        Error::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
     }
 }

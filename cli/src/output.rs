@@ -74,7 +74,10 @@ impl Output {
         if self.json {
             let mut body = json!({ "error": error_kind(error), "message": error.to_string() });
             match error {
-                Error::WrongPin { attempts_left, retry_after_secs } => {
+                Error::WrongPin {
+                    attempts_left,
+                    retry_after_secs,
+                } => {
                     body["attempts_left"] = json!(attempts_left);
                     body["retry_after_secs"] = json!(retry_after_secs);
                 }
@@ -85,10 +88,21 @@ impl Output {
             eprintln!("{body}");
         } else {
             let text = match error {
-                Error::WrongPin { attempts_left, retry_after_secs } => {
+                Error::WrongPin {
+                    attempts_left,
+                    retry_after_secs,
+                } => {
                     let plural = if *attempts_left == 1 { "attempt" } else { "attempts" };
-                    let before = if self.wipe_armed.get() { " before everything is erased" } else { "" };
-                    let wait = if *retry_after_secs > 0 { format!("; try again in {retry_after_secs} s") } else { String::new() };
+                    let before = if self.wipe_armed.get() {
+                        " before everything is erased"
+                    } else {
+                        ""
+                    };
+                    let wait = if *retry_after_secs > 0 {
+                        format!("; try again in {retry_after_secs} s")
+                    } else {
+                        String::new()
+                    };
                     format!("wrong PIN: {attempts_left} {plural} left{before}{wait}")
                 }
                 other => other.to_string(),
@@ -107,7 +121,10 @@ impl Output {
 
     pub fn set_up(&self, dir: &Path, profile: &ProfileSummary) {
         if self.json {
-            println!("{}", json!({ "set_up": true, "data_dir": dir, "profile": profile_json(profile) }));
+            println!(
+                "{}",
+                json!({ "set_up": true, "data_dir": dir, "profile": profile_json(profile) })
+            );
         } else {
             println!("set up the {} in {}", describe(profile), dir.display());
         }

@@ -20,7 +20,10 @@ pub fn read_new_pin(variable: &str, prompt: &str) -> Result<Pin, Error> {
     let pin = Pin::choose(&first)?;
     let second = read_raw(variable, "Type it again: ")?;
     if Pin::normalise(&second)?.as_bytes() != pin.as_bytes() {
-        return Err(Error::InvalidInput { field: "pin", reason: "the two PINs differ".into() });
+        return Err(Error::InvalidInput {
+            field: "pin",
+            reason: "the two PINs differ".into(),
+        });
     }
     Ok(pin)
 }
@@ -29,8 +32,10 @@ fn read_raw(variable: &str, prompt: &str) -> Result<Zeroizing<String>, Error> {
     if let Some(value) = std::env::var_os(variable) {
         return Ok(Zeroizing::new(value.to_string_lossy().into_owned()));
     }
-    rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|_| Error::InvalidInput {
-        field: "pin",
-        reason: format!("no terminal to ask for the PIN: set {variable}"),
-    })
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(|_| Error::InvalidInput {
+            field: "pin",
+            reason: format!("no terminal to ask for the PIN: set {variable}"),
+        })
 }

@@ -87,7 +87,10 @@ fn parse_settings(words: &[&str], line: &str) -> Option<SettingsCommand> {
                 .map(str::trim)
                 .map(str::to_string)
                 .unwrap_or_else(|| words[2..].join(" "));
-            Some(SettingsCommand::Set { key: key.to_string(), value })
+            Some(SettingsCommand::Set {
+                key: key.to_string(),
+                value,
+            })
         }
         _ => None,
     }

@@ -10,15 +10,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use corridor_core::kdf::{KdfParams, KdfPolicy};
 use corridor_core::pin::Pin;
 use corridor_core::platform::SoftwareKeyStrengthener;
 use corridor_core::runtime::block_on;
-use corridor_core::store::{open_encrypted, profile, settings, OpenMode};
 use corridor_core::secret::SecretKey;
+use corridor_core::store::{open_encrypted, profile, settings, OpenMode};
 use corridor_core::testing::ManualClock;
 use corridor_core::vault::{ProfileSelector, Vault, VaultOptions};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 const REAL: &str = "482916";
 const DURESS: &str = "505050";
@@ -40,7 +40,11 @@ fn unlock_paths(criterion: &mut Criterion) {
 
     let mut group = criterion.benchmark_group("unlock attempt (Argon2id 46 MiB, t=2, p=1)");
     group.sample_size(30).measurement_time(Duration::from_secs(12));
-    for (label, pin, opens) in [("real PIN", REAL, true), ("duress PIN (decoy)", DURESS, true), ("wrong PIN", WRONG, false)] {
+    for (label, pin, opens) in [
+        ("real PIN", REAL, true),
+        ("duress PIN (decoy)", DURESS, true),
+        ("wrong PIN", WRONG, false),
+    ] {
         group.bench_function(label, |bench| {
             bench.iter_batched(
                 || {
@@ -62,7 +66,9 @@ fn unlock_paths(criterion: &mut Criterion) {
 const RECORDS: usize = 10_000;
 
 fn entries() -> Vec<(String, String)> {
-    (0..RECORDS).map(|i| (format!("setting.{i:05}"), format!("value number {i} with some text"))).collect()
+    (0..RECORDS)
+        .map(|i| (format!("setting.{i:05}"), format!("value number {i} with some text")))
+        .collect()
 }
 
 fn settings_store(criterion: &mut Criterion) {
@@ -70,7 +76,11 @@ fn settings_store(criterion: &mut Criterion) {
     let mut group = criterion.benchmark_group("10,000 settings: insert in one transaction + read back");
     group.sample_size(10).measurement_time(Duration::from_secs(20));
     for encrypted in [true, false] {
-        let label = if encrypted { "SQLCipher (encrypted store)" } else { "plain SQLite" };
+        let label = if encrypted {
+            "SQLCipher (encrypted store)"
+        } else {
+            "plain SQLite"
+        };
         group.bench_function(label, |bench| {
             bench.iter_batched(
                 || tempfile::tempdir().unwrap(),

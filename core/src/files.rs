@@ -84,7 +84,11 @@ pub fn remove_if_present(path: &Path) -> Result<()> {
 pub fn probe_writable(dir: &Path) -> Option<StorageProblem> {
     let probe = dir.join(".write-probe");
     let outcome = (|| -> std::io::Result<()> {
-        let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&probe)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&probe)?;
         file.write_all(&[0u8; 4096])?;
         file.sync_all()
     })();

@@ -36,10 +36,18 @@ impl KdfParams {
     /// What a new data directory uses: 46 MiB, 2 passes, 1 lane (OWASP's second Argon2id
     /// option, above its floor of 19 MiB / 2 / 1). About 0.1 s on a desktop core and under a
     /// second on a low-end phone.
-    pub const PRODUCTION: KdfParams = KdfParams { memory_kib: 46 * 1024, iterations: 2, parallelism: 1 };
+    pub const PRODUCTION: KdfParams = KdfParams {
+        memory_kib: 46 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
 
     /// The OWASP floor: production code refuses anything weaker.
-    pub const OWASP_FLOOR: KdfParams = KdfParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
+    pub const OWASP_FLOOR: KdfParams = KdfParams {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
 }
 
 /// The range of parameters a vault accepts from a key file.
@@ -89,7 +97,11 @@ impl KdfPolicy {
 impl KdfPolicy {
     /// Far below production so the test suite stays fast. Only tests construct it.
     pub const TESTING_INSECURE: KdfPolicy = KdfPolicy {
-        floor: KdfParams { memory_kib: 8, iterations: 1, parallelism: 1 },
+        floor: KdfParams {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        },
         max_memory_kib: 256 * 1024,
         max_iterations: 10,
         max_parallelism: 4,
@@ -99,7 +111,11 @@ impl KdfPolicy {
 #[cfg(feature = "test-support")]
 impl KdfParams {
     /// Parameters for tests: 64 KiB, one pass.
-    pub const TESTING_INSECURE: KdfParams = KdfParams { memory_kib: 64, iterations: 1, parallelism: 1 };
+    pub const TESTING_INSECURE: KdfParams = KdfParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
 }
 
 const PIN_LABEL: &[u8] = b"corridor/pin/v1\0";
@@ -219,15 +235,42 @@ mod tests {
         assert!(policy.check(&KdfParams::PRODUCTION).is_ok());
         assert!(policy.check(&KdfParams::OWASP_FLOOR).is_ok());
         for bad in [
-            KdfParams { memory_kib: 19 * 1024 - 1, iterations: 2, parallelism: 1 },
-            KdfParams { memory_kib: 19 * 1024, iterations: 1, parallelism: 1 },
-            KdfParams { memory_kib: 4 * 1024 * 1024, iterations: 2, parallelism: 1 },
-            KdfParams { memory_kib: 46 * 1024, iterations: 1_000_000, parallelism: 1 },
-            KdfParams { memory_kib: 46 * 1024, iterations: 2, parallelism: 0 },
-            KdfParams { memory_kib: 46 * 1024, iterations: 2, parallelism: 64 },
+            KdfParams {
+                memory_kib: 19 * 1024 - 1,
+                iterations: 2,
+                parallelism: 1,
+            },
+            KdfParams {
+                memory_kib: 19 * 1024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            KdfParams {
+                memory_kib: 4 * 1024 * 1024,
+                iterations: 2,
+                parallelism: 1,
+            },
+            KdfParams {
+                memory_kib: 46 * 1024,
+                iterations: 1_000_000,
+                parallelism: 1,
+            },
+            KdfParams {
+                memory_kib: 46 * 1024,
+                iterations: 2,
+                parallelism: 0,
+            },
+            KdfParams {
+                memory_kib: 46 * 1024,
+                iterations: 2,
+                parallelism: 64,
+            },
             KdfParams::TESTING_INSECURE,
         ] {
-            assert!(matches!(policy.check(&bad), Err(Error::KeyFileDamaged(_))), "{bad:?} accepted");
+            assert!(
+                matches!(policy.check(&bad), Err(Error::KeyFileDamaged(_))),
+                "{bad:?} accepted"
+            );
         }
     }
 

@@ -24,7 +24,10 @@ impl Pin {
             return Err(Error::invalid("pin", "enter a PIN"));
         }
         if trimmed.chars().count() > MAX_PIN_DIGITS {
-            return Err(Error::invalid("pin", format!("a PIN has at most {MAX_PIN_DIGITS} digits")));
+            return Err(Error::invalid(
+                "pin",
+                format!("a PIN has at most {MAX_PIN_DIGITS} digits"),
+            ));
         }
         let mut digits = Zeroizing::new(String::with_capacity(trimmed.len()));
         for character in trimmed.chars() {
@@ -63,13 +66,22 @@ pub fn check_policy(pin: &Pin) -> Result<()> {
         return Err(Error::invalid("pin", format!("use at least {MIN_PIN_DIGITS} digits")));
     }
     if digits.windows(2).all(|pair| pair[0] == pair[1]) {
-        return Err(Error::invalid("pin", "do not repeat one digit: it is the first thing anyone tries"));
+        return Err(Error::invalid(
+            "pin",
+            "do not repeat one digit: it is the first thing anyone tries",
+        ));
     }
     if digits.windows(2).all(|pair| pair[1] == (pair[0] + 1) % 10) {
-        return Err(Error::invalid("pin", "do not use digits counting up (like 123456): it is easy to guess"));
+        return Err(Error::invalid(
+            "pin",
+            "do not use digits counting up (like 123456): it is easy to guess",
+        ));
     }
     if digits.windows(2).all(|pair| pair[0] == (pair[1] + 1) % 10) {
-        return Err(Error::invalid("pin", "do not use digits counting down (like 654321): it is easy to guess"));
+        return Err(Error::invalid(
+            "pin",
+            "do not use digits counting down (like 654321): it is easy to guess",
+        ));
     }
     Ok(())
 }
@@ -77,13 +89,12 @@ pub fn check_policy(pin: &Pin) -> Result<()> {
 /// Code points of the digit zero of every run of ten Unicode decimal digits (category Nd,
 /// Unicode 15.1). Each run holds the digits 0 to 9 in order.
 const DECIMAL_DIGIT_ZEROS: &[u32] = &[
-    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
-    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80,
-    0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
-    0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0,
-    0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x11F50, 0x16A60,
-    0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E4F0,
-    0x1E950, 0x1FBF0,
+    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0DE6,
+    0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40,
+    0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0,
+    0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50,
+    0x11DA0, 0x11F50, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0,
+    0x1E4F0, 0x1E950, 0x1FBF0,
 ];
 
 /// The value of a Unicode decimal digit, or `None` for anything else.
@@ -150,7 +161,10 @@ mod tests {
         ];
         for (typed, reason) in refused {
             match Pin::choose(typed) {
-                Err(Error::InvalidInput { field: "pin", reason: text }) => {
+                Err(Error::InvalidInput {
+                    field: "pin",
+                    reason: text,
+                }) => {
                     assert!(text.contains(reason), "{typed}: {text}")
                 }
                 _ => panic!("{typed} was accepted"),

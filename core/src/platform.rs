@@ -51,7 +51,9 @@ impl SoftwareKeyStrengthener {
         if secret.len() != 32 {
             return Err(Error::KeyFileDamaged("the device secret has the wrong length".into()));
         }
-        Ok(SoftwareKeyStrengthener { key: hmac::Key::new(hmac::HMAC_SHA256, &secret) })
+        Ok(SoftwareKeyStrengthener {
+            key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
+        })
     }
 
     pub fn in_data_dir(data_dir: &Path) -> Result<Self> {

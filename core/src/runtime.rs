@@ -91,7 +91,10 @@ mod tests {
         });
         drop(handle);
         std::thread::sleep(Duration::from_millis(600));
-        assert!(!finished.load(Ordering::SeqCst), "the task ran although its handle was dropped");
+        assert!(
+            !finished.load(Ordering::SeqCst),
+            "the task ran although its handle was dropped"
+        );
     }
 
     #[test]

@@ -43,7 +43,8 @@ impl ManualClock {
     /// Moves both clocks forward.
     pub fn advance(&self, by: Duration) {
         self.wall_unix.fetch_add(by.as_secs() as i64, Ordering::SeqCst);
-        self.monotonic_offset_ms.fetch_add(by.as_millis() as i64, Ordering::SeqCst);
+        self.monotonic_offset_ms
+            .fetch_add(by.as_millis() as i64, Ordering::SeqCst);
     }
 }
 
@@ -76,7 +77,11 @@ pub struct DecryptedPages {
 
 impl DecryptedPages {
     pub fn contains(&self, needle: &[u8]) -> bool {
-        !needle.is_empty() && self.pages.iter().any(|page| page.windows(needle.len()).any(|window| window == needle))
+        !needle.is_empty()
+            && self
+                .pages
+                .iter()
+                .any(|page| page.windows(needle.len()).any(|window| window == needle))
     }
 }
 
@@ -143,7 +148,13 @@ pub fn raw_files_contain(dir: &Path, needle: &str) -> std::io::Result<Vec<String
 fn encodings_of(text: &str) -> Vec<(&'static str, Vec<u8>)> {
     let utf16 = |big_endian: bool| -> Vec<u8> {
         text.encode_utf16()
-            .flat_map(|unit| if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() })
+            .flat_map(|unit| {
+                if big_endian {
+                    unit.to_be_bytes()
+                } else {
+                    unit.to_le_bytes()
+                }
+            })
             .collect()
     };
     vec![

@@ -33,7 +33,10 @@ fn unlock(vault: &Vault, text: &str) -> Result<Session, Error> {
 
 fn wrong_pin(result: Result<Session, Error>) -> (u32, u64) {
     match result {
-        Err(Error::WrongPin { attempts_left, retry_after_secs }) => (attempts_left, retry_after_secs),
+        Err(Error::WrongPin {
+            attempts_left,
+            retry_after_secs,
+        }) => (attempts_left, retry_after_secs),
         Err(other) => panic!("expected WrongPin, got {other}"),
         Ok(_) => panic!("expected WrongPin, the PIN opened a profile"),
     }
@@ -47,10 +50,17 @@ fn a_personal_phone_gets_two_indistinguishable_profiles_and_opens_with_its_pin()
     assert!(status.set_up);
     assert_eq!(status.kind, Some(DirectoryKind::Personal));
     assert_eq!(status.profiles.len(), 2);
-    assert!(status.profiles.iter().all(|p| p.role == ProfileRole::Personal && p.display_name.is_none()));
-    assert_eq!(std::fs::read_dir(dir.path().join("profiles")).unwrap().filter(|e| {
-        e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".db")
-    }).count(), 2);
+    assert!(status
+        .profiles
+        .iter()
+        .all(|p| p.role == ProfileRole::Personal && p.display_name.is_none()));
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("profiles"))
+            .unwrap()
+            .filter(|e| { e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".db") })
+            .count(),
+        2
+    );
 
     session.setting_set("language", "pt").unwrap();
     drop(session);
@@ -60,7 +70,10 @@ fn a_personal_phone_gets_two_indistinguishable_profiles_and_opens_with_its_pin()
     // The same PIN typed in Arabic-Indic digits is the same PIN.
     assert!(unlock(&vault, "٤٨٢٩١٦").is_ok());
     // Setting up twice is refused and changes nothing.
-    assert!(matches!(block_on(vault.setup_personal(pin("135790"))), Err(Error::AlreadySetUp(_))));
+    assert!(matches!(
+        block_on(vault.setup_personal(pin("135790"))),
+        Err(Error::AlreadySetUp(_))
+    ));
     assert!(unlock(&vault, PIN).is_ok());
 }
 
@@ -84,12 +97,19 @@ fn wrong_pins_count_persist_across_restarts_and_then_delay() {
         other => panic!("expected a 30 s wait, got {:?}", other.err()),
     }
     clock.advance(Duration::from_secs(29));
-    assert!(matches!(unlock(&reopened, PIN), Err(Error::TooManyAttempts { retry_after_secs: 1 })));
+    assert!(matches!(
+        unlock(&reopened, PIN),
+        Err(Error::TooManyAttempts { retry_after_secs: 1 })
+    ));
     clock.advance(Duration::from_secs(1));
     assert_eq!(wrong_pin(unlock(&reopened, "111116")), (0, 60));
     clock.advance(Duration::from_secs(60));
     assert!(unlock(&reopened, PIN).is_ok());
-    assert_eq!(reopened.status().unwrap().failed_attempts, 0, "success resets the counter");
+    assert_eq!(
+        reopened.status().unwrap().failed_attempts,
+        0,
+        "success resets the counter"
+    );
 }
 
 #[test]
@@ -100,9 +120,15 @@ fn setting_the_clock_back_does_not_shorten_the_delay() {
         let _ = unlock(&vault, guess);
     }
     clock.set_wall(START - 86_400);
-    assert!(matches!(unlock(&vault, PIN), Err(Error::TooManyAttempts { retry_after_secs: 30 })));
+    assert!(matches!(
+        unlock(&vault, PIN),
+        Err(Error::TooManyAttempts { retry_after_secs: 30 })
+    ));
     clock.advance(Duration::from_secs(10));
-    assert!(matches!(unlock(&vault, PIN), Err(Error::TooManyAttempts { retry_after_secs: 20 })));
+    assert!(matches!(
+        unlock(&vault, PIN),
+        Err(Error::TooManyAttempts { retry_after_secs: 20 })
+    ));
     clock.advance(Duration::from_secs(20));
     assert!(unlock(&vault, PIN).is_ok());
 }
@@ -120,9 +146,17 @@ impl KeyStrengthener for BrokenKeystore {
 fn an_attempt_is_counted_before_the_kdf_runs() {
     let dir = tempfile::tempdir().unwrap();
     let (_vault, clock, _session) = personal(dir.path());
-    let broken = Vault::open(dir.path(), Arc::new(BrokenKeystore), VaultOptions::testing_insecure(clock.clone())).unwrap();
+    let broken = Vault::open(
+        dir.path(),
+        Arc::new(BrokenKeystore),
+        VaultOptions::testing_insecure(clock.clone()),
+    )
+    .unwrap();
     assert!(matches!(unlock(&broken, PIN), Err(Error::Platform(_))));
-    assert_eq!(fast_vault(dir.path(), clock).unwrap().status().unwrap().failed_attempts, 1);
+    assert_eq!(
+        fast_vault(dir.path(), clock).unwrap().status().unwrap().failed_attempts,
+        1
+    );
 }
 
 #[test]
@@ -130,7 +164,10 @@ fn the_optional_wipe_erases_everything_after_the_set_number_of_failures() {
     let dir = tempfile::tempdir().unwrap();
     let (vault, clock, session) = personal(dir.path());
     assert_eq!(vault.status().unwrap().wipe_after_failures, None, "off by default");
-    assert!(matches!(session.set_wipe_after_failures(Some(2)), Err(Error::InvalidInput { .. })));
+    assert!(matches!(
+        session.set_wipe_after_failures(Some(2)),
+        Err(Error::InvalidInput { .. })
+    ));
     session.set_wipe_after_failures(Some(5)).unwrap();
     session.setting_set("marker", "kept until the wipe").unwrap();
     drop(session);
@@ -153,7 +190,9 @@ fn changing_the_pin_rewraps_the_key_without_rewriting_the_database() {
     let (vault, _clock, session) = personal(dir.path());
     session.setting_set("theme", "dark").unwrap();
     let (db_path, _) = session.testing_database().unwrap();
-    session.testing_with_connection(|c| corridor_core::store::checkpoint_truncate(c)).unwrap();
+    session
+        .testing_with_connection(corridor_core::store::checkpoint_truncate)
+        .unwrap();
     let before = std::fs::read(&db_path).unwrap();
 
     assert!(matches!(
@@ -180,7 +219,11 @@ fn a_new_pin_that_would_open_the_decoy_is_refused() {
     session.testing_seal_decoy(&pin("505050")).unwrap();
     let decoy = unlock(&vault, "505050").unwrap();
     assert_ne!(decoy.profile().id, session.profile().id);
-    assert_eq!(decoy.profile().role, ProfileRole::Personal, "the decoy looks like any personal profile");
+    assert_eq!(
+        decoy.profile().role,
+        ProfileRole::Personal,
+        "the decoy looks like any personal profile"
+    );
     assert!(matches!(
         block_on(session.change_pin(pin(PIN), pin("505050"))),
         Err(Error::InvalidInput { field: "new_pin", .. })
@@ -203,7 +246,11 @@ fn lock_and_auto_lock_drop_access_until_the_next_unlock() {
     assert!(matches!(session.setting_get("x"), Err(Error::Locked)));
 
     let again = unlock(&vault, PIN).unwrap();
-    assert_eq!(again.auto_lock_secs().unwrap(), 60, "the idle time is a saved preference");
+    assert_eq!(
+        again.auto_lock_secs().unwrap(),
+        60,
+        "the idle time is a saved preference"
+    );
     again.lock();
     assert!(matches!(again.setting_set("x", "y"), Err(Error::Locked)));
     assert!(matches!(again.touch(), Err(Error::Locked)));
@@ -222,7 +269,11 @@ fn educators_on_a_tablet_each_open_only_their_own_profile_even_with_the_same_pin
 
     let status = vault.status().unwrap();
     assert_eq!(status.kind, Some(DirectoryKind::Educator));
-    let names: Vec<_> = status.profiles.iter().map(|p| p.display_name.clone().unwrap()).collect();
+    let names: Vec<_> = status
+        .profiles
+        .iter()
+        .map(|p| p.display_name.clone().unwrap())
+        .collect();
     assert_eq!(names, ["Thandi", "Maria"]);
 
     let maria_id = vault.find_educator("maria").unwrap();
@@ -232,7 +283,10 @@ fn educators_on_a_tablet_each_open_only_their_own_profile_even_with_the_same_pin
     let opened = block_on(vault.unlock(pin(PIN), ProfileSelector::Id(thandi_id))).unwrap();
     assert_eq!(opened.setting_get("site").unwrap().as_deref(), Some("Beitbridge"));
 
-    assert!(matches!(block_on(vault.unlock(pin(PIN), ProfileSelector::Any)), Err(Error::InvalidInput { field: "profile", .. })));
+    assert!(matches!(
+        block_on(vault.unlock(pin(PIN), ProfileSelector::Any)),
+        Err(Error::InvalidInput { field: "profile", .. })
+    ));
     assert!(matches!(vault.find_educator("Nobody"), Err(Error::ProfileNotFound)));
     assert!(matches!(
         block_on(vault.setup_educator("thandi".into(), pin("730184"))),
@@ -251,25 +305,40 @@ fn educators_on_a_tablet_each_open_only_their_own_profile_even_with_the_same_pin
 fn marker_strings_appear_in_no_file_but_are_found_in_decrypted_pages_until_purged() {
     let dir = tempfile::tempdir().unwrap();
     let (_vault, _clock, session) = personal(dir.path());
-    let markers = ["ZEBRA-MARKER-7731", "Lindiwe Dlamini 0821234567", "PrEP refill at Beitbridge"];
+    let markers = [
+        "ZEBRA-MARKER-7731",
+        "Lindiwe Dlamini 0821234567",
+        "PrEP refill at Beitbridge",
+    ];
     for (index, marker) in markers.iter().enumerate() {
         session.setting_set(&format!("note{index}"), marker).unwrap();
     }
     for marker in markers {
-        assert_eq!(raw_files_contain(dir.path(), marker).unwrap(), Vec::<String>::new(), "{marker} readable on disk");
+        assert_eq!(
+            raw_files_contain(dir.path(), marker).unwrap(),
+            Vec::<String>::new(),
+            "{marker} readable on disk"
+        );
     }
     // The scanner really decrypts: it finds what is there...
     let (db_path, key) = session.testing_database().unwrap();
     assert!(scan_decrypted(&db_path, &key).unwrap().contains(markers[0].as_bytes()));
     // ...and a wrong key finds nothing.
     let wrong = corridor_core::secret::SecretKey::random().unwrap();
-    assert!(!scan_decrypted(&db_path, &wrong).unwrap().contains(markers[0].as_bytes()));
+    assert!(!scan_decrypted(&db_path, &wrong)
+        .unwrap()
+        .contains(markers[0].as_bytes()));
 
     // Deleted and checkpointed: gone from every decrypted page, free pages and WAL included.
     session.setting_delete("note0").unwrap();
-    session.testing_with_connection(|c| corridor_core::store::checkpoint_truncate(c)).unwrap();
+    session
+        .testing_with_connection(corridor_core::store::checkpoint_truncate)
+        .unwrap();
     let pages = scan_decrypted(&db_path, &key).unwrap();
-    assert!(!pages.contains(markers[0].as_bytes()), "a deleted setting is still readable with the key");
+    assert!(
+        !pages.contains(markers[0].as_bytes()),
+        "a deleted setting is still readable with the key"
+    );
     assert!(pages.contains(markers[1].as_bytes()));
 }
 
@@ -287,7 +356,10 @@ fn damaged_files_give_clear_errors_and_lose_nothing() {
     std::fs::write(&keyslots, &good[..100]).unwrap();
     let reopened = fast_vault(dir.path(), clock.clone()).unwrap();
     assert!(matches!(unlock(&reopened, PIN), Err(Error::KeyFileDamaged(reason)) if reason.contains("truncated")));
-    assert!(db_path.exists(), "a damaged key file must not make the vault delete databases");
+    assert!(
+        db_path.exists(),
+        "a damaged key file must not make the vault delete databases"
+    );
 
     // Absurd KDF parameters: refused before any KDF runs (this would otherwise allocate 4 GiB).
     let mut absurd = good.clone();
@@ -299,7 +371,10 @@ fn damaged_files_give_clear_errors_and_lose_nothing() {
     let strict = Vault::open(
         dir.path(),
         Arc::new(SoftwareKeyStrengthener::in_data_dir(dir.path()).unwrap()),
-        VaultOptions { clock: clock.clone(), ..VaultOptions::default() },
+        VaultOptions {
+            clock: clock.clone(),
+            ..VaultOptions::default()
+        },
     )
     .unwrap();
     assert!(matches!(unlock(&strict, PIN), Err(Error::KeyFileDamaged(_))));
@@ -311,7 +386,10 @@ fn damaged_files_give_clear_errors_and_lose_nothing() {
     std::fs::write(&db_path, saved).unwrap();
 
     // Everything restored: the data is all there.
-    assert_eq!(unlock(&vault, PIN).unwrap().setting_get("keep").unwrap().as_deref(), Some("me"));
+    assert_eq!(
+        unlock(&vault, PIN).unwrap().setting_get("keep").unwrap().as_deref(),
+        Some("me")
+    );
 }
 
 #[test]
@@ -325,7 +403,10 @@ fn an_interrupted_setup_leaves_nothing_behind() {
     std::fs::write(&unrelated, b"not ours").unwrap();
     let vault = fast_vault(dir.path(), clock).unwrap();
     assert!(!stray.exists());
-    assert!(unrelated.exists(), "only files named like profile databases are removed");
+    assert!(
+        unrelated.exists(),
+        "only files named like profile databases are removed"
+    );
     assert!(!vault.status().unwrap().set_up);
     block_on(vault.setup_personal(pin(PIN))).unwrap();
 }
@@ -336,7 +417,13 @@ fn settings_refuse_bad_keys_and_huge_values_and_keep_what_was_there() {
     let (_vault, _clock, session) = personal(dir.path());
     session.setting_set("a.b_c-1", "v").unwrap();
     for bad in ["", "has space", "ünï", &"k".repeat(129)] {
-        assert!(matches!(session.setting_set(bad, "x"), Err(Error::InvalidInput { field: "key", .. })), "{bad}");
+        assert!(
+            matches!(
+                session.setting_set(bad, "x"),
+                Err(Error::InvalidInput { field: "key", .. })
+            ),
+            "{bad}"
+        );
     }
     assert!(matches!(
         session.setting_set("big", &"x".repeat(64 * 1024 + 1)),
@@ -353,7 +440,10 @@ fn weak_pins_are_refused_at_setup_with_nothing_written() {
     let dir = tempfile::tempdir().unwrap();
     let vault = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
     for weak in ["12345", "111111", "123456", "987654"] {
-        assert!(matches!(block_on(vault.setup_personal(pin(weak))), Err(Error::InvalidInput { field: "pin", .. })));
+        assert!(matches!(
+            block_on(vault.setup_personal(pin(weak))),
+            Err(Error::InvalidInput { field: "pin", .. })
+        ));
     }
     assert!(!vault.status().unwrap().set_up);
     assert!(!dir.path().join("keyslots").exists());

@@ -15,7 +15,11 @@ pub fn corridor_binary() -> &'static Path {
             .status()
             .expect("cargo could not be started");
         assert!(status.success(), "building corridor-cli failed");
-        let deps_dir = std::env::current_exe().expect("test path").parent().expect("deps dir").to_path_buf();
+        let deps_dir = std::env::current_exe()
+            .expect("test path")
+            .parent()
+            .expect("deps dir")
+            .to_path_buf();
         let binary = deps_dir.parent().expect("profile dir").join("corridor");
         assert!(binary.exists(), "{} is missing", binary.display());
         binary
@@ -42,7 +46,11 @@ impl From<Output> for Run {
 /// Runs `corridor --data-dir DIR ARGS...` with the given environment, stdin closed.
 pub fn corridor(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
     let mut command = Command::new(corridor_binary());
-    command.arg("--data-dir").arg(dir).args(args).stdin(std::process::Stdio::null());
+    command
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(std::process::Stdio::null());
     command.env_remove("CORRIDOR_PIN").env_remove("CORRIDOR_NEW_PIN");
     for (key, value) in env {
         command.env(key, value);

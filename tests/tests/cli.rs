@@ -21,7 +21,11 @@ fn setup_unlock_status_and_a_persistent_wrong_pin_counter() {
 
     let unlock = corridor(data, &with_pin(PIN), &["unlock"]);
     assert_eq!(unlock.code, 0, "{}", unlock.stderr);
-    assert!(unlock.stdout.contains("unlocked the personal profile"), "{}", unlock.stdout);
+    assert!(
+        unlock.stdout.contains("unlocked the personal profile"),
+        "{}",
+        unlock.stdout
+    );
 
     let status = corridor(data, &[], &["status"]);
     assert_eq!(status.code, 0);
@@ -31,7 +35,11 @@ fn setup_unlock_status_and_a_persistent_wrong_pin_counter() {
     assert_ne!(wrong.code, 0);
     assert_eq!(wrong.stderr.trim(), "corridor: wrong PIN: 4 attempts left");
     let wrong_again = corridor(data, &with_pin("111111"), &["unlock"]);
-    assert_eq!(wrong_again.stderr.trim(), "corridor: wrong PIN: 3 attempts left", "the counter persists");
+    assert_eq!(
+        wrong_again.stderr.trim(),
+        "corridor: wrong PIN: 3 attempts left",
+        "the counter persists"
+    );
 
     let json = corridor(data, &[], &["--json", "status"]);
     let body: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -55,17 +63,32 @@ fn settings_round_trip_and_markers_appear_in_no_file_in_any_encoding() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
     assert_eq!(corridor(data, &with_pin(PIN), &["setup", "--role", "personal"]).code, 0);
-    let markers = ["QUAGGA-MARKER-5521", "Nomvula Khumalo +27821234567", "PEP started at Beitbridge clinic"];
+    let markers = [
+        "QUAGGA-MARKER-5521",
+        "Nomvula Khumalo +27821234567",
+        "PEP started at Beitbridge clinic",
+    ];
     for (index, marker) in markers.iter().enumerate() {
-        let set = corridor(data, &with_pin(PIN), &["settings", "set", &format!("marker{index}"), marker]);
+        let set = corridor(
+            data,
+            &with_pin(PIN),
+            &["settings", "set", &format!("marker{index}"), marker],
+        );
         assert_eq!(set.code, 0, "{}", set.stderr);
     }
     let got = corridor(data, &with_pin(PIN), &["settings", "get", "marker1"]);
     assert_eq!(got.stdout.trim(), markers[1]);
     let list = corridor(data, &with_pin(PIN), &["settings", "list"]);
-    assert_eq!(list.stdout.lines().collect::<Vec<_>>(), ["marker0", "marker1", "marker2"]);
+    assert_eq!(
+        list.stdout.lines().collect::<Vec<_>>(),
+        ["marker0", "marker1", "marker2"]
+    );
     for marker in markers {
-        assert_eq!(raw_files_contain(data, marker).unwrap(), Vec::<String>::new(), "{marker} found on disk");
+        assert_eq!(
+            raw_files_contain(data, marker).unwrap(),
+            Vec::<String>::new(),
+            "{marker} found on disk"
+        );
     }
     // The wrong PIN reads nothing, and says so.
     let wrong = corridor(data, &with_pin("730184"), &["settings", "get", "marker1"]);
@@ -81,29 +104,65 @@ fn change_the_pin_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
     assert_eq!(corridor(data, &with_pin(PIN), &["setup", "--role", "personal"]).code, 0);
-    assert_eq!(corridor(data, &with_pin(PIN), &["settings", "set", "lang", "sn"]).code, 0);
-    let weak = corridor(data, &[("CORRIDOR_PIN", PIN), ("CORRIDOR_NEW_PIN", "222222")], &["pin", "change"]);
+    assert_eq!(
+        corridor(data, &with_pin(PIN), &["settings", "set", "lang", "sn"]).code,
+        0
+    );
+    let weak = corridor(
+        data,
+        &[("CORRIDOR_PIN", PIN), ("CORRIDOR_NEW_PIN", "222222")],
+        &["pin", "change"],
+    );
     assert_ne!(weak.code, 0);
     assert!(weak.stderr.contains("repeat"), "{}", weak.stderr);
-    let change = corridor(data, &[("CORRIDOR_PIN", PIN), ("CORRIDOR_NEW_PIN", "730184")], &["pin", "change"]);
+    let change = corridor(
+        data,
+        &[("CORRIDOR_PIN", PIN), ("CORRIDOR_NEW_PIN", "730184")],
+        &["pin", "change"],
+    );
     assert_eq!(change.code, 0, "{}", change.stderr);
     assert_ne!(corridor(data, &with_pin(PIN), &["unlock"]).code, 0);
-    assert_eq!(corridor(data, &with_pin("730184"), &["settings", "get", "lang"]).stdout.trim(), "sn");
+    assert_eq!(
+        corridor(data, &with_pin("730184"), &["settings", "get", "lang"])
+            .stdout
+            .trim(),
+        "sn"
+    );
 }
 
 #[test]
 fn a_shared_tablet_with_two_educators() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    assert_eq!(corridor(data, &with_pin(PIN), &["setup", "--role", "educator", "--name", "Thandi"]).code, 0);
-    assert_eq!(corridor(data, &with_pin("730184"), &["setup", "--role", "educator", "--name", "Maria"]).code, 0);
+    assert_eq!(
+        corridor(
+            data,
+            &with_pin(PIN),
+            &["setup", "--role", "educator", "--name", "Thandi"]
+        )
+        .code,
+        0
+    );
+    assert_eq!(
+        corridor(
+            data,
+            &with_pin("730184"),
+            &["setup", "--role", "educator", "--name", "Maria"]
+        )
+        .code,
+        0
+    );
     let no_name = corridor(data, &with_pin(PIN), &["setup", "--role", "educator"]);
     assert!(no_name.stderr.contains("--name"), "{}", no_name.stderr);
     let phone_on_tablet = corridor(data, &with_pin(PIN), &["setup", "--role", "personal"]);
     assert_ne!(phone_on_tablet.code, 0);
 
     let status = corridor(data, &[], &["status"]);
-    assert!(status.stdout.contains("shared tablet with 2 educator profiles"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("shared tablet with 2 educator profiles"),
+        "{}",
+        status.stdout
+    );
     assert!(status.stdout.contains("Thandi") && status.stdout.contains("Maria"));
 
     let unlock = corridor(data, &with_pin("730184"), &["--profile", "maria", "unlock"]);
@@ -125,7 +184,10 @@ fn commands_on_an_empty_directory_explain_themselves() {
     assert!(!data.exists(), "status must not create the directory");
     let unlock = corridor(&data, &with_pin(PIN), &["unlock"]);
     assert_eq!(unlock.code, 4);
-    assert_eq!(unlock.stderr.trim(), "corridor: no profile is set up in this data directory");
+    assert_eq!(
+        unlock.stderr.trim(),
+        "corridor: no profile is set up in this data directory"
+    );
     let weak = corridor(&data, &with_pin("123456"), &["setup", "--role", "personal"]);
     assert!(weak.stderr.contains("counting up"), "{}", weak.stderr);
     let letters = corridor(&data, &with_pin("48x916"), &["setup", "--role", "personal"]);
@@ -188,15 +250,24 @@ fn in_mount_namespace(script: &str) -> std::process::Output {
             "this test needs `unshare -Urm` (util-linux, user namespaces); set CORRIDOR_SKIP_NAMESPACE_TESTS=1 to skip it knowingly"
         );
     }
-    Command::new("unshare").args(["-Urm", "sh", "-eu", "-c", script]).output().unwrap()
+    Command::new("unshare")
+        .args(["-Urm", "sh", "-eu", "-c", script])
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn a_read_only_data_directory_gives_a_clear_error_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    assert_eq!(corridor(&data, &with_pin(PIN), &["setup", "--role", "personal"]).code, 0);
-    assert_eq!(corridor(&data, &with_pin(PIN), &["settings", "set", "kept", "yes"]).code, 0);
+    assert_eq!(
+        corridor(&data, &with_pin(PIN), &["setup", "--role", "personal"]).code,
+        0
+    );
+    assert_eq!(
+        corridor(&data, &with_pin(PIN), &["settings", "set", "kept", "yes"]).code,
+        0
+    );
     let script = format!(
         "mount --bind '{data}' '{data}'; mount -o remount,bind,ro '{data}';
          CORRIDOR_PIN={PIN} '{bin}' --data-dir '{data}' settings set new value 2>&1 || echo \"exit=$?\"",
@@ -208,9 +279,18 @@ fn a_read_only_data_directory_gives_a_clear_error_and_loses_nothing() {
     if !output.status.success() && std::env::var_os("CORRIDOR_SKIP_NAMESPACE_TESTS").is_some() {
         return;
     }
-    assert!(text.contains("read-only"), "{text} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        text.contains("read-only"),
+        "{text} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(text.contains("exit="), "{text}");
-    assert_eq!(corridor(&data, &with_pin(PIN), &["settings", "get", "kept"]).stdout.trim(), "yes");
+    assert_eq!(
+        corridor(&data, &with_pin(PIN), &["settings", "get", "kept"])
+            .stdout
+            .trim(),
+        "yes"
+    );
     assert_eq!(corridor(&data, &[], &["--json", "status"]).code, 0);
 }
 
@@ -237,7 +317,11 @@ fn a_full_disk_gives_a_clear_error_and_loses_nothing() {
         return;
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("no space left"), "{text} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        text.contains("no space left"),
+        "{text} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(text.contains("exit="), "{text}");
     assert!(text.contains("after: yes"), "data was lost: {text}");
     assert!(text.contains("writable-again"), "{text}");

@@ -72,15 +72,19 @@ impl DeviceStore {
     }
 
     pub fn delete(&self, namespace: &str, key: &str) -> Result<bool> {
-        Ok(self
-            .connection
-            .execute("DELETE FROM device_items WHERE namespace = ?1 AND key = ?2", params![namespace, key])?
-            > 0)
+        Ok(self.connection.execute(
+            "DELETE FROM device_items WHERE namespace = ?1 AND key = ?2",
+            params![namespace, key],
+        )? > 0)
     }
 
     pub fn keys(&self, namespace: &str) -> Result<Vec<String>> {
-        let mut statement = self.connection.prepare("SELECT key FROM device_items WHERE namespace = ?1 ORDER BY key")?;
-        let keys = statement.query_map([namespace], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut statement = self
+            .connection
+            .prepare("SELECT key FROM device_items WHERE namespace = ?1 ORDER BY key")?;
+        let keys = statement
+            .query_map([namespace], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(keys)
     }
 }

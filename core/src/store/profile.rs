@@ -70,7 +70,9 @@ mod tests {
                 .execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key.expose())))
                 .unwrap();
             connection.execute_batch(VERSION_1).unwrap();
-            connection.execute("INSERT INTO settings (key, value) VALUES ('language', 'pt')", []).unwrap();
+            connection
+                .execute("INSERT INTO settings (key, value) VALUES ('language', 'pt')", [])
+                .unwrap();
         }
         let migrated = open_encrypted(&old_path, &key, OpenMode::MustExist, &SCHEMA).unwrap();
         let fresh = open_encrypted(&dir.path().join("fresh.db"), &key, OpenMode::CreateIfMissing, &SCHEMA).unwrap();
@@ -80,7 +82,10 @@ mod tests {
         assert_eq!(version(&migrated), SCHEMA.current);
         assert_eq!(version(&fresh), SCHEMA.current);
         assert_eq!(settings::get(&migrated, "language").unwrap().as_deref(), Some("pt"));
-        assert!(describe(&fresh).unwrap().iter().any(|line| line.contains("profile_meta")));
+        assert!(describe(&fresh)
+            .unwrap()
+            .iter()
+            .any(|line| line.contains("profile_meta")));
     }
 
     #[test]

@@ -26,7 +26,10 @@ impl Schema {
             return Ok(());
         }
         if found > self.current {
-            return Err(Error::NewerSchema { found, known: self.current });
+            return Err(Error::NewerSchema {
+                found,
+                known: self.current,
+            });
         }
         if found == 0 {
             let tables: i64 = transaction.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
@@ -55,16 +58,16 @@ impl Schema {
 /// `sqlite_master` is not compared: `ALTER TABLE` leaves it shaped differently.
 pub fn describe(connection: &Connection) -> Result<Vec<String>> {
     let mut description = Vec::new();
-    let mut tables = connection.prepare(
-        "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
-    )?;
+    let mut tables = connection
+        .prepare("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")?;
     let objects: Vec<(String, String, String)> = tables
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (kind, name, table) in objects {
         description.push(format!("{kind} {name} on {table}"));
         if kind == "table" {
-            let mut columns = connection.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid")?;
+            let mut columns = connection
+                .prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid")?;
             let rows = columns.query_map([&name], |row| {
                 Ok(format!(
                     "  column {} {} notnull={} default={:?} pk={}",
@@ -78,13 +81,18 @@ pub fn describe(connection: &Connection) -> Result<Vec<String>> {
             for row in rows {
                 description.push(row?);
             }
-            let without_rowid: bool = connection
-                .query_row("SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = ?1", [&name], |row| row.get(0))?;
+            let without_rowid: bool = connection.query_row(
+                "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = ?1",
+                [&name],
+                |row| row.get(0),
+            )?;
             description.push(format!("  without_rowid={without_rowid}"));
         }
         if kind == "index" {
             let mut columns = connection.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?;
-            let names: Vec<Option<String>> = columns.query_map([&name], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let names: Vec<Option<String>> = columns
+                .query_map([&name], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             description.push(format!("  columns {names:?}"));
         }
     }

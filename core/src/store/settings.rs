@@ -13,10 +13,19 @@ pub const MAX_VALUE_LEN: usize = 64 * 1024;
 /// Checks a setting key: 1 to 128 characters of `a-z A-Z 0-9 . _ -`.
 pub fn check_key(key: &str) -> Result<()> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(Error::invalid("key", format!("a setting key has 1 to {MAX_KEY_LEN} characters")));
+        return Err(Error::invalid(
+            "key",
+            format!("a setting key has 1 to {MAX_KEY_LEN} characters"),
+        ));
     }
-    if !key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Err(Error::invalid("key", "a setting key uses only letters, digits, '.', '_' and '-'"));
+    if !key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(Error::invalid(
+            "key",
+            "a setting key uses only letters, digits, '.', '_' and '-'",
+        ));
     }
     Ok(())
 }
@@ -24,7 +33,10 @@ pub fn check_key(key: &str) -> Result<()> {
 pub fn set(connection: &Connection, key: &str, value: &str, now_unix: i64) -> Result<()> {
     check_key(key)?;
     if value.len() > MAX_VALUE_LEN {
-        return Err(Error::invalid("value", format!("a setting value is at most {MAX_VALUE_LEN} bytes")));
+        return Err(Error::invalid(
+            "value",
+            format!("a setting value is at most {MAX_VALUE_LEN} bytes"),
+        ));
     }
     connection.execute(
         "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
@@ -49,7 +61,9 @@ pub fn delete(connection: &Connection, key: &str) -> Result<bool> {
 
 pub fn keys(connection: &Connection) -> Result<Vec<String>> {
     let mut statement = connection.prepare("SELECT key FROM settings ORDER BY key")?;
-    let keys = statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let keys = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(keys)
 }
 

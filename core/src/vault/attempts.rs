@@ -85,7 +85,9 @@ pub struct AttemptCounter {
 
 impl AttemptCounter {
     pub fn in_dir(data_dir: &Path) -> Self {
-        AttemptCounter { path: data_dir.join(FILE_NAME) }
+        AttemptCounter {
+            path: data_dir.join(FILE_NAME),
+        }
     }
 
     /// Reads the record. Missing means no failures (a new directory); unreadable content means
@@ -122,13 +124,19 @@ mod tests {
     #[test]
     fn the_delay_starts_at_the_fifth_failure_and_grows_to_an_hour() {
         let delays: Vec<u64> = (0..=14).map(AttemptRecord::delay_secs).collect();
-        assert_eq!(delays, vec![0, 0, 0, 0, 0, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+        assert_eq!(
+            delays,
+            vec![0, 0, 0, 0, 0, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
+        );
         assert_eq!(AttemptRecord::delay_secs(u32::MAX), 3600);
     }
 
     #[test]
     fn setting_the_clock_back_never_shortens_the_wait() {
-        let record = AttemptRecord { failures: 6, last_failure_unix: 1_000_000 };
+        let record = AttemptRecord {
+            failures: 6,
+            last_failure_unix: 1_000_000,
+        };
         assert_eq!(record.retry_after_secs(1_000_000), 60);
         assert_eq!(record.retry_after_secs(1_000_050), 10);
         assert_eq!(record.retry_after_secs(1_000_060), 0);
@@ -141,8 +149,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let counter = AttemptCounter::in_dir(dir.path());
         assert_eq!(counter.read().unwrap().failures, 0);
-        counter.write(&AttemptRecord { failures: 3, last_failure_unix: 7 }).unwrap();
-        assert_eq!(counter.read().unwrap(), AttemptRecord { failures: 3, last_failure_unix: 7 });
+        counter
+            .write(&AttemptRecord {
+                failures: 3,
+                last_failure_unix: 7,
+            })
+            .unwrap();
+        assert_eq!(
+            counter.read().unwrap(),
+            AttemptRecord {
+                failures: 3,
+                last_failure_unix: 7
+            }
+        );
         std::fs::write(counter.path(), b"garbage").unwrap();
         assert_eq!(counter.read().unwrap().failures, FREE_ATTEMPTS + 1);
     }

@@ -108,7 +108,10 @@ impl SlotContent {
     fn encode(&self) -> Result<Zeroizing<[u8; SLOT_PLAINTEXT_LEN]>> {
         let name = self.name.as_bytes();
         if name.len() > MAX_NAME_LEN {
-            return Err(Error::invalid("name", format!("a name is at most {MAX_NAME_LEN} bytes")));
+            return Err(Error::invalid(
+                "name",
+                format!("a name is at most {MAX_NAME_LEN} bytes"),
+            ));
         }
         let mut out = Zeroizing::new([0u8; SLOT_PLAINTEXT_LEN]);
         out[0] = 1;
@@ -142,7 +145,13 @@ impl SlotContent {
             return None;
         }
         let name = String::from_utf8(plain[99..99 + name_len].to_vec()).ok()?;
-        Some(SlotContent { role, profile, data_key, companion, name })
+        Some(SlotContent {
+            role,
+            profile,
+            data_key,
+            companion,
+            name,
+        })
     }
 }
 
@@ -172,7 +181,11 @@ impl KeySlotFile {
         for slot in &mut slots {
             fill_random(slot)?;
         }
-        Ok(KeySlotFile { header, slots, listing: Listing::default() })
+        Ok(KeySlotFile {
+            header,
+            slots,
+            listing: Listing::default(),
+        })
     }
 
     /// Parses and checks a file's bytes. KDF parameters are checked against `policy` here, before
@@ -209,7 +222,11 @@ impl KeySlotFile {
         }
         let expected = FIXED_LEN + 2 + listing_len;
         if bytes.len() != expected {
-            return damaged(if bytes.len() < expected { "it is truncated" } else { "it has trailing bytes" });
+            return damaged(if bytes.len() < expected {
+                "it is truncated"
+            } else {
+                "it has trailing bytes"
+            });
         }
         let listing = Listing::decode(&bytes[FIXED_LEN + 2..])?;
         let mut header = [0u8; HEADER_LEN];
@@ -239,7 +256,11 @@ impl KeySlotFile {
 
     pub fn params(&self) -> KdfParams {
         let word = |at: usize| u32::from_be_bytes(self.header[at..at + 4].try_into().expect("4 bytes"));
-        KdfParams { memory_kib: word(12), iterations: word(16), parallelism: word(20) }
+        KdfParams {
+            memory_kib: word(12),
+            iterations: word(16),
+            parallelism: word(20),
+        }
     }
 
     pub fn salt(&self) -> &[u8] {
@@ -264,7 +285,9 @@ impl KeySlotFile {
         let aead = LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, key.expose()).ok()?);
         let nonce = Nonce::try_assume_unique_for_key(&slot[..12]).ok()?;
         let mut sealed = Zeroizing::new(slot[12..].to_vec());
-        let plain = aead.open_in_place(nonce, Aad::from(self.aad(index)), &mut sealed).ok()?;
+        let plain = aead
+            .open_in_place(nonce, Aad::from(self.aad(index)), &mut sealed)
+            .ok()?;
         SlotContent::decode(plain)
     }
 
@@ -388,7 +411,10 @@ mod tests {
         assert_eq!(opened.data_key.expose(), content.data_key.expose());
         assert_eq!(opened.name, "Thandiwe");
         assert_eq!(opened.companion.as_ref().unwrap().0, ProfileId([4; 16]));
-        assert!(reparsed.open_slot(6, &key).is_none(), "a slot must not open under another index");
+        assert!(
+            reparsed.open_slot(6, &key).is_none(),
+            "a slot must not open under another index"
+        );
         assert!(reparsed.open_slot(5, &SecretKey::random().unwrap()).is_none());
     }
 }

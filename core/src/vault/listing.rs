@@ -53,7 +53,10 @@ impl Listing {
     }
 
     pub fn ids(&self) -> Vec<ProfileId> {
-        self.profiles.iter().filter_map(|profile| ProfileId::parse(&profile.id).ok()).collect()
+        self.profiles
+            .iter()
+            .filter_map(|profile| ProfileId::parse(&profile.id).ok())
+            .collect()
     }
 
     pub fn find_by_name(&self, name: &str) -> Option<&ListedProfile> {
@@ -117,10 +120,16 @@ pub fn check_display_name(name: &str) -> Result<String> {
     let tidy = name.trim();
     let count = tidy.chars().count();
     if count == 0 || count > MAX_DISPLAY_NAME_CHARS {
-        return Err(Error::invalid("name", format!("a display name has 1 to {MAX_DISPLAY_NAME_CHARS} characters")));
+        return Err(Error::invalid(
+            "name",
+            format!("a display name has 1 to {MAX_DISPLAY_NAME_CHARS} characters"),
+        ));
     }
     if tidy.chars().any(char::is_control) {
-        return Err(Error::invalid("name", "a display name cannot contain control characters"));
+        return Err(Error::invalid(
+            "name",
+            "a display name cannot contain control characters",
+        ));
     }
     Ok(tidy.to_string())
 }
@@ -144,7 +153,11 @@ mod tests {
             br#"{"profiles":[{"id":"00000000000000000000000000000001"},{"id":"00000000000000000000000000000001"}]}"#,
             br#"{"profiles":[],"extra":1}"#,
         ] {
-            assert!(matches!(Listing::decode(bad), Err(Error::KeyFileDamaged(_))), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                matches!(Listing::decode(bad), Err(Error::KeyFileDamaged(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
         assert!(Listing::decode(&vec![b' '; MAX_LISTING_LEN + 1]).is_err());
     }
@@ -156,7 +169,11 @@ mod tests {
         assert!(check_display_name("a\u{7}b").is_err());
         assert!(check_display_name(&"x".repeat(41)).is_err());
         let listing = Listing {
-            profiles: vec![ListedProfile { id: "00".repeat(16), name: Some("Thandi".into()), slot: Some(0) }],
+            profiles: vec![ListedProfile {
+                id: "00".repeat(16),
+                name: Some("Thandi".into()),
+                slot: Some(0),
+            }],
         };
         assert!(listing.find_by_name("thandi ").is_some());
         assert!(listing.find_by_name("Thando").is_none());

@@ -146,9 +146,18 @@ struct Opened {
 impl Vault {
     /// Opens a data directory. Creates nothing; finishes an interrupted setup or wipe (removes
     /// profile databases that no key slot refers to).
-    pub fn open(dir: impl Into<PathBuf>, strengthener: Arc<dyn KeyStrengthener>, options: VaultOptions) -> Result<Vault> {
+    pub fn open(
+        dir: impl Into<PathBuf>,
+        strengthener: Arc<dyn KeyStrengthener>,
+        options: VaultOptions,
+    ) -> Result<Vault> {
         let vault = Vault {
-            inner: Arc::new(VaultInner { dir: dir.into(), strengthener, options, changes: Mutex::new(()) }),
+            inner: Arc::new(VaultInner {
+                dir: dir.into(),
+                strengthener,
+                options,
+                changes: Mutex::new(()),
+            }),
         };
         if vault.inner.dir.is_dir() {
             vault.with_change_lock(|| vault.remove_unreferenced_files())?;
@@ -191,7 +200,11 @@ impl Vault {
 
     /// Runs `change` holding both the in-process and the cross-process lock.
     fn with_change_lock<T>(&self, change: impl FnOnce() -> Result<T>) -> Result<T> {
-        let _in_process = self.inner.changes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _in_process = self
+            .inner
+            .changes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let lock_path = self.inner.dir.join(LOCK_FILE);
         let mut options = fs::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
@@ -235,7 +248,9 @@ impl Vault {
         for entry in entries {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(id) = profile_id_of_file_name(&name) else { continue };
+            let Some(id) = profile_id_of_file_name(&name) else {
+                continue;
+            };
             if !listed.iter().any(|listed_id| listed_id == id) {
                 files::remove_if_present(&entry.path())?;
                 removed_any = true;
@@ -256,7 +271,11 @@ impl Vault {
     pub fn status(&self) -> Result<VaultStatus> {
         let file = self.read_keyslots()?;
         let now = self.clock().now_unix_secs();
-        let record = if file.is_some() { self.counter().read()? } else { AttemptRecord::default() };
+        let record = if file.is_some() {
+            self.counter().read()?
+        } else {
+            AttemptRecord::default()
+        };
         // Informational: a directory that cannot be written still shows its status.
         let wipe_after_failures = match &file {
             Some(_) => self.wipe_after_failures().ok().flatten(),
@@ -275,7 +294,10 @@ impl Vault {
     /// The profiles on this device (no PIN needed): a personal phone lists two, with no way to
     /// tell the person's from the decoy; a tablet lists its educators by display name.
     pub fn profiles(&self) -> Result<Vec<ProfileSummary>> {
-        Ok(self.read_keyslots()?.map(|file| summaries(&file.listing)).unwrap_or_default())
+        Ok(self
+            .read_keyslots()?
+            .map(|file| summaries(&file.listing))
+            .unwrap_or_default())
     }
 
     /// Finds an educator's profile by the display name they chose.
@@ -328,8 +350,14 @@ impl Vault {
             file.seal(index, &attempt.slot_key(index)?, &content)?;
             let mut ids = [person.0, decoy.0];
             ids.sort();
-            file.listing.profiles =
-                ids.iter().map(|id| ListedProfile { id: id.to_hex(), name: None, slot: None }).collect();
+            file.listing.profiles = ids
+                .iter()
+                .map(|id| ListedProfile {
+                    id: id.to_hex(),
+                    name: None,
+                    slot: None,
+                })
+                .collect();
             // The device store exists on every set-up device, whatever it will hold.
             DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())?;
             self.counter().write(&AttemptRecord::default())?;
@@ -352,12 +380,22 @@ impl Vault {
                 }
             };
             if file.listing.kind() == Some(DirectoryKind::Personal) {
-                return Err(Error::AlreadySetUp("this device is a personal phone, not a shared tablet"));
+                return Err(Error::AlreadySetUp(
+                    "this device is a personal phone, not a shared tablet",
+                ));
             }
             if file.listing.find_by_name(&name).is_some() {
-                return Err(Error::invalid("name", "another educator on this tablet already uses that name"));
+                return Err(Error::invalid(
+                    "name",
+                    "another educator on this tablet already uses that name",
+                ));
             }
-            let used: Vec<u16> = file.listing.profiles.iter().filter_map(|profile| profile.slot).collect();
+            let used: Vec<u16> = file
+                .listing
+                .profiles
+                .iter()
+                .filter_map(|profile| profile.slot)
+                .collect();
             let index = (0..SLOT_COUNT as u16)
                 .find(|index| !used.contains(index))
                 .ok_or_else(|| Error::invalid("name", format!("this tablet holds at most {SLOT_COUNT} educators")))?;
@@ -365,9 +403,19 @@ impl Vault {
             let data_key = SecretKey::random()?;
             self.create_profile_database(&id, &data_key)?;
             let attempt = self.derive(pin, &file, &id.0)?;
-            let content = SlotContent { role: SlotRole::Educator, profile: id, data_key, companion: None, name: name.clone() };
+            let content = SlotContent {
+                role: SlotRole::Educator,
+                profile: id,
+                data_key,
+                companion: None,
+                name: name.clone(),
+            };
             file.seal(index, &attempt.slot_key(index)?, &content)?;
-            file.listing.profiles.push(ListedProfile { id: id.to_hex(), name: Some(name), slot: Some(index) });
+            file.listing.profiles.push(ListedProfile {
+                id: id.to_hex(),
+                name: Some(name),
+                slot: Some(index),
+            });
             DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())?;
             if !self.counter().path().exists() {
                 self.counter().write(&AttemptRecord::default())?;
@@ -412,10 +460,16 @@ impl Vault {
         let selector_bytes: Vec<u8> = match (kind, selector) {
             (DirectoryKind::Personal, ProfileSelector::Any) => Vec::new(),
             (DirectoryKind::Personal, ProfileSelector::Id(_)) => {
-                return Err(Error::invalid("profile", "a personal phone has no profiles to choose from"))
+                return Err(Error::invalid(
+                    "profile",
+                    "a personal phone has no profiles to choose from",
+                ))
             }
             (DirectoryKind::Educator, ProfileSelector::Any) => {
-                return Err(Error::invalid("profile", "choose your profile on this shared tablet first"))
+                return Err(Error::invalid(
+                    "profile",
+                    "choose your profile on this shared tablet first",
+                ))
             }
             (DirectoryKind::Educator, ProfileSelector::Id(id)) => {
                 file.listing.find_by_id(id).ok_or(Error::ProfileNotFound)?;
@@ -453,7 +507,10 @@ impl Vault {
             };
             matches_selector && accept(index, content)
         };
-        let found = file.open_all(&attempt)?.into_iter().find(|(index, content)| wanted(*index, content));
+        let found = file
+            .open_all(&attempt)?
+            .into_iter()
+            .find(|(index, content)| wanted(*index, content));
         match found {
             Some((index, content)) => {
                 self.with_change_lock(|| self.counter().write(&AttemptRecord::default()))?;
@@ -469,15 +526,24 @@ impl Vault {
         if let Some(limit) = wipe_after {
             if failures >= limit {
                 self.with_change_lock(|| self.wipe_everything())?;
-                return Ok(Error::WrongPin { attempts_left: 0, retry_after_secs: 0 });
+                return Ok(Error::WrongPin {
+                    attempts_left: 0,
+                    retry_after_secs: 0,
+                });
             }
         }
         let attempts_left = match wipe_after {
             Some(limit) => limit - failures,
             None => (FREE_ATTEMPTS + 1).saturating_sub(failures),
         };
-        let record = AttemptRecord { failures, last_failure_unix: unix_to_u32(now) };
-        Ok(Error::WrongPin { attempts_left, retry_after_secs: record.retry_after_secs(now) })
+        let record = AttemptRecord {
+            failures,
+            last_failure_unix: unix_to_u32(now),
+        };
+        Ok(Error::WrongPin {
+            attempts_left,
+            retry_after_secs: record.retry_after_secs(now),
+        })
     }
 
     /// Crypto-erase of the whole directory: the key-slot file (every wrapped key) is overwritten
@@ -506,9 +572,18 @@ impl Vault {
 
     /// Re-wraps the data key of slot `index` under `new_pin`, after checking `current_pin`
     /// opens that very slot (a counted attempt) and that `new_pin` opens no other slot.
-    pub(crate) fn change_pin_blocking(&self, index: u16, profile: ProfileId, current_pin: &Pin, new_pin: &Pin) -> Result<()> {
+    pub(crate) fn change_pin_blocking(
+        &self,
+        index: u16,
+        profile: ProfileId,
+        current_pin: &Pin,
+        new_pin: &Pin,
+    ) -> Result<()> {
         crate::pin::check_policy(new_pin).map_err(|error| match error {
-            Error::InvalidInput { reason, .. } => Error::InvalidInput { field: "new_pin", reason },
+            Error::InvalidInput { reason, .. } => Error::InvalidInput {
+                field: "new_pin",
+                reason,
+            },
             other => other,
         })?;
         let file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
@@ -520,8 +595,9 @@ impl Vault {
             ProfileSelector::Id(id) => id.0.to_vec(),
             ProfileSelector::Any => Vec::new(),
         };
-        let opened =
-            self.attempt(current_pin, &selector, |opened_index, content| opened_index == index && content.profile == profile)?;
+        let opened = self.attempt(current_pin, &selector, |opened_index, content| {
+            opened_index == index && content.profile == profile
+        })?;
         self.with_change_lock(|| {
             // Re-read under the lock: another process may have changed other slots meanwhile.
             let mut file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
@@ -577,8 +653,16 @@ impl Vault {
         self.with_change_lock(|| {
             let mut file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
             let attempt = self.derive(pin, &file, &[])?;
-            let index = (0..SLOT_COUNT as u16).find(|index| *index != person_index).expect("16 slots");
-            let content = SlotContent { role: SlotRole::Decoy, profile: decoy.0, data_key: decoy.1, companion: None, name: String::new() };
+            let index = (0..SLOT_COUNT as u16)
+                .find(|index| *index != person_index)
+                .expect("16 slots");
+            let content = SlotContent {
+                role: SlotRole::Decoy,
+                profile: decoy.0,
+                data_key: decoy.1,
+                companion: None,
+                name: String::new(),
+            };
             file.seal(index, &attempt.slot_key(index)?, &content)?;
             self.write_keyslots(&file)
         })
@@ -592,7 +676,11 @@ fn summaries(listing: &listing::Listing) -> Vec<ProfileSummary> {
         .filter_map(|profile| {
             Some(ProfileSummary {
                 id: ProfileId::parse(&profile.id).ok()?,
-                role: if profile.name.is_some() { ProfileRole::Educator } else { ProfileRole::Personal },
+                role: if profile.name.is_some() {
+                    ProfileRole::Educator
+                } else {
+                    ProfileRole::Personal
+                },
                 display_name: profile.name.clone(),
             })
         })

@@ -48,7 +48,13 @@ struct OpenProfile {
 }
 
 impl Session {
-    pub(crate) fn new(vault: Vault, summary: ProfileSummary, connection: Connection, slot_index: u16, slot: SlotContent) -> Result<Session> {
+    pub(crate) fn new(
+        vault: Vault,
+        summary: ProfileSummary,
+        connection: Connection,
+        slot_index: u16,
+        slot: SlotContent,
+    ) -> Result<Session> {
         let auto_lock_secs = match profile::meta_get(&connection, AUTO_LOCK_META_KEY)? {
             Some(bytes) if bytes.len() == 4 => u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
                 .clamp(MIN_AUTO_LOCK_SECS, MAX_AUTO_LOCK_SECS),
@@ -60,7 +66,11 @@ impl Session {
                 vault,
                 summary,
                 state: Mutex::new(State {
-                    open: Some(OpenProfile { connection, slot_index, slot }),
+                    open: Some(OpenProfile {
+                        connection,
+                        slot_index,
+                        slot,
+                    }),
                     last_activity: now,
                     auto_lock: Duration::from_secs(auto_lock_secs as u64),
                 }),
@@ -195,7 +205,10 @@ impl Session {
     #[cfg(feature = "test-support")]
     pub fn testing_database(&self) -> Result<(std::path::PathBuf, SecretKey)> {
         self.with_open(|open| {
-            Ok((self.inner.vault.profile_database_path(&open.slot.profile), open.slot.data_key.duplicate()))
+            Ok((
+                self.inner.vault.profile_database_path(&open.slot.profile),
+                open.slot.data_key.duplicate(),
+            ))
         })
     }
 
