@@ -13,6 +13,7 @@
 //! - [`secret`]: zeroize-on-drop secret types.
 //! - [`error`]: the internal error type.
 
+pub mod disguise;
 pub mod error;
 pub mod kdf;
 pub mod pin;
