@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing Corridor needs on Debian or Ubuntu, when it is missing:
 # the C toolchain and OpenSSL headers for SQLCipher, pkg-config, util-linux (unshare, for the
-# read-only and full-disk tests), a JDK 17 and Maven for the Kotlin tests. Rust must be there.
+# read-only and full-disk tests), strace (the no-network test of the duress path), procps (kill,
+# for the crash tests), a JDK 17 and Maven for the Kotlin tests. Rust must be there.
 set -euo pipefail
 
 need=()
 have_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for package in build-essential pkg-config libssl-dev util-linux; do
+for package in build-essential pkg-config libssl-dev util-linux strace procps; do
   have_package "$package" || need+=("$package")
 done
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)

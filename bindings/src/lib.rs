@@ -9,10 +9,12 @@
 
 uniffi::setup_scaffolding!("corridor");
 
+mod disguise;
 mod error;
 mod platform;
 mod vault;
 
+pub use disguise::{CalculatorKey, ClearLabel, CoverInfo, Disguise, KeyPressResult, NumberFormat, UnlockAttempt};
 pub use error::CorridorError;
 pub use platform::KeyStrengthener;
 pub use vault::{DeviceKind, ProfileRole, ProfileSession, ProfileSummary, Vault, VaultStatus};

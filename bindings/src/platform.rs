@@ -11,9 +11,13 @@ use crate::error::CorridorError;
 /// Android: HMAC-SHA256 with a non-exportable Android Keystore key (StrongBox where present).
 /// iOS: HMAC keyed by a secret derived by ECDH with a Secure Enclave P-256 key. Must be
 /// deterministic, must never prompt for a password, and returns 16 to 1024 bytes.
+///
+/// `forget` destroys the device key and starts a fresh one; the core calls it only when
+/// everything on the device is erased (quick delete, the wipe after failed attempts).
 #[uniffi::export(foreign)]
 pub trait KeyStrengthener: Send + Sync {
     fn strengthen(&self, input: Vec<u8>) -> Result<Vec<u8>, CorridorError>;
+    fn forget(&self) -> Result<(), CorridorError>;
 }
 
 pub(crate) struct KeyStrengthenerShim(pub Arc<dyn KeyStrengthener>);
@@ -24,5 +28,11 @@ impl corridor_core::platform::KeyStrengthener for KeyStrengthenerShim {
             Ok(output) => Ok(Zeroizing::new(output)),
             Err(error) => Err(corridor_core::Error::Platform(error.to_string())),
         }
+    }
+
+    fn forget(&self) -> corridor_core::Result<()> {
+        self.0
+            .forget()
+            .map_err(|error| corridor_core::Error::Platform(error.to_string()))
     }
 }

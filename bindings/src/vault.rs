@@ -82,7 +82,7 @@ fn take_pin(mut typed: String, field: &'static str) -> Result<Pin> {
 /// A data directory: its profiles, unlocking and setup.
 #[derive(uniffi::Object)]
 pub struct Vault {
-    inner: core_vault::Vault,
+    pub(crate) inner: core_vault::Vault,
 }
 
 #[uniffi::export]
@@ -132,6 +132,32 @@ impl Vault {
         Ok(Arc::new(ProfileSession { inner: session }))
     }
 
+    /// Quick delete: crypto-erases every profile on this device without a PIN (on a tablet, every
+    /// educator's). Idempotent and crash-safe. Check `pending_session_uploads` first to warn.
+    pub fn quick_delete(&self) -> Result<()> {
+        Ok(self.inner.quick_delete()?)
+    }
+
+    /// Quick exit: locks every profile opened through this vault at once, dropping its keys.
+    pub fn quick_exit(&self) {
+        self.inner.lock_all_sessions()
+    }
+
+    /// Closed peer-educator sessions not yet uploaded (a quick delete would lose them).
+    pub fn pending_session_uploads(&self) -> Result<u32> {
+        Ok(self.inner.pending_session_uploads()?)
+    }
+
+    /// Seconds before the next PIN attempt is accepted (0: now).
+    pub fn retry_after_secs(&self) -> Result<u64> {
+        Ok(self.inner.retry_after_secs()?)
+    }
+
+    /// The cover this device shows (no PIN needed).
+    pub fn cover(&self) -> Result<crate::disguise::CoverInfo> {
+        Ok(corridor_core::disguise::current_cover(&self.inner)?.into())
+    }
+
     /// One unlock attempt. On a tablet, `profile_id` is the educator's chosen profile; on a
     /// personal phone it must be absent (the PIN alone decides).
     pub async fn unlock(&self, pin: String, profile_id: Option<String>) -> Result<Arc<ProfileSession>> {
@@ -148,7 +174,7 @@ impl Vault {
 /// An unlocked profile. `lock` drops its keys; every later call fails with `Locked`.
 #[derive(uniffi::Object)]
 pub struct ProfileSession {
-    inner: core_vault::Session,
+    pub(crate) inner: core_vault::Session,
 }
 
 #[uniffi::export]
@@ -200,6 +226,28 @@ impl ProfileSession {
         let current = take_pin(current_pin, "current_pin")?;
         let new = take_pin(new_pin, "new_pin")?;
         Ok(self.inner.change_pin(current, new).await?)
+    }
+
+    /// Sets or replaces the duress PIN (a phone's own profile only): typed instead of the PIN it
+    /// opens the decoy, and with `erase_on_duress` crypto-erases this profile at that moment.
+    pub async fn set_duress_pin(&self, current_pin: String, duress_pin: String, erase_on_duress: bool) -> Result<()> {
+        let current = take_pin(current_pin, "current_pin")?;
+        let duress = take_pin(duress_pin, "duress_pin")?;
+        Ok(self.inner.set_duress_pin(current, duress, erase_on_duress).await?)
+    }
+
+    pub async fn clear_duress_pin(&self, current_pin: String) -> Result<()> {
+        let current = take_pin(current_pin, "current_pin")?;
+        Ok(self.inner.clear_duress_pin(current).await?)
+    }
+
+    pub fn has_duress_pin(&self) -> Result<bool> {
+        Ok(self.inner.has_duress_pin()?)
+    }
+
+    /// Chooses the cover the disguise shows (see `covers()`).
+    pub fn choose_cover(&self, cover_id: String) -> Result<()> {
+        Ok(corridor_core::disguise::choose_cover(&self.inner, &cover_id)?)
     }
 
     pub fn wipe_after_failures(&self) -> Result<Option<u32>> {

@@ -2,6 +2,7 @@
 //! FFI). Each invocation is its own process: commands that need a profile unlock it, do their
 //! work and lock it again on exit. `corridor shell` keeps one profile open for several commands.
 
+mod calc;
 mod output;
 mod pin_input;
 mod shell;
@@ -81,6 +82,46 @@ enum Command {
     AutoLock { seconds: u32 },
     /// Interactive mode: unlock once, then type commands (help, status, settings ..., lock, unlock, quit).
     Shell,
+    /// The calculator disguise: type keys (0-9 . + - * / % = C < ~). A bare number of six or more
+    /// digits followed by = is also tried as the PIN. Without --keys, an interactive calculator.
+    Calc {
+        #[arg(long)]
+        keys: Option<String>,
+    },
+    /// The duress PIN: typed instead of the PIN, it opens the decoy profile.
+    Duress {
+        #[command(subcommand)]
+        command: DuressCommand,
+    },
+    /// Quick delete: crypto-erase every profile on this device, without a PIN.
+    Wipe {
+        /// Really erase now (without it, only says what would be lost).
+        #[arg(long)]
+        now: bool,
+    },
+    /// The cover the disguise shows: `cover` shows it, `cover list` lists all, `cover set ID` chooses.
+    Cover {
+        #[command(subcommand)]
+        command: Option<CoverCommand>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DuressCommand {
+    /// Set or replace it: CORRIDOR_PIN is your PIN, CORRIDOR_DURESS_PIN the duress PIN (or prompts).
+    Set {
+        /// Typing the duress PIN also erases your real profile.
+        #[arg(long)]
+        erase: bool,
+    },
+    /// Remove it.
+    Clear,
+}
+
+#[derive(Subcommand)]
+enum CoverCommand {
+    List,
+    Set { id: String },
 }
 
 #[derive(Subcommand)]
@@ -170,12 +211,24 @@ pub(crate) fn unlock(vault: &Vault, profile: Option<&str>, out: &Output) -> Resu
 fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
     let dir = data_dir(cli)?;
     let profile = cli.profile.as_deref();
-    if !matches!(cli.command, Command::Setup { .. }) && !is_set_up(&dir) {
-        if let Command::Status { .. } = cli.command {
-            out.status(&dir, None, None);
-            return Ok(());
+    if !is_set_up(&dir) {
+        match &cli.command {
+            Command::Setup { .. } => {}
+            Command::Status { .. } => {
+                out.status(&dir, None, None);
+                return Ok(());
+            }
+            // A device with no profile is still a calculator; nothing is created.
+            Command::Calc { keys } => return calc::run(None, keys.as_deref(), out),
+            Command::Wipe { now: true } => {
+                out.note("nothing to erase");
+                return Ok(());
+            }
+            Command::Cover {
+                command: None | Some(CoverCommand::List),
+            } => {}
+            _ => return Err(Error::NotSetUp),
         }
-        return Err(Error::NotSetUp);
     }
     match &cli.command {
         Command::Setup { role, name } => {
@@ -249,6 +302,63 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
             let vault = open_vault(&dir)?;
             shell::run(&vault, profile, out)?;
         }
+        Command::Calc { keys } => {
+            let vault = open_vault(&dir)?;
+            calc::run(Some(vault), keys.as_deref(), out)?;
+        }
+        Command::Duress { command } => {
+            let vault = open_vault(&dir)?;
+            let session = unlock(&vault, profile, out)?;
+            let current = pin_input::read_pin("CORRIDOR_PIN", "Your PIN: ")?;
+            match command {
+                DuressCommand::Set { erase } => {
+                    let duress = pin_input::read_new_pin("CORRIDOR_DURESS_PIN", "Duress PIN (at least 6 digits): ")?;
+                    block_on(session.set_duress_pin(current, duress, *erase))?;
+                    out.note(if *erase {
+                        "duress PIN set: it opens the decoy and erases this profile"
+                    } else {
+                        "duress PIN set: it opens the decoy"
+                    });
+                }
+                DuressCommand::Clear => {
+                    block_on(session.clear_duress_pin(current))?;
+                    out.note("duress PIN removed");
+                }
+            }
+        }
+        Command::Wipe { now } => {
+            let vault = open_vault(&dir)?;
+            let pending = vault.pending_session_uploads()?;
+            if !now {
+                out.note(&format!(
+                    "`corridor wipe --now` erases every profile on this device for good ({pending} closed sessions not yet uploaded would be lost)"
+                ));
+                return Ok(());
+            }
+            vault.quick_delete()?;
+            out.note("erased");
+        }
+        Command::Cover { command } => match command {
+            None => {
+                let cover = if is_set_up(&dir) {
+                    corridor_core::disguise::current_cover(&open_vault(&dir)?)?
+                } else {
+                    corridor_core::disguise::cover::find(corridor_core::disguise::cover::DEFAULT_COVER)?
+                };
+                out.cover(&cover);
+            }
+            Some(CoverCommand::List) => {
+                for cover in corridor_core::disguise::cover::covers() {
+                    out.cover(&cover);
+                }
+            }
+            Some(CoverCommand::Set { id }) => {
+                let vault = open_vault(&dir)?;
+                let session = unlock(&vault, profile, out)?;
+                corridor_core::disguise::choose_cover(&session, id)?;
+                out.note(&format!("the disguise now shows the {id} cover"));
+            }
+        },
     }
     Ok(())
 }

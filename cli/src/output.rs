@@ -205,6 +205,32 @@ impl Output {
         }
     }
 
+    pub fn cover(&self, cover: &corridor_core::disguise::cover::Cover) {
+        if self.json {
+            println!("{}", serde_json::to_string(cover).unwrap_or_default());
+        } else {
+            println!(
+                "{}: \"{}\" (icon {}), notifications say: {}",
+                cover.id,
+                cover.app_label,
+                cover.icon_name,
+                cover.notification_texts.join(" | ")
+            );
+        }
+    }
+
+    pub fn calculator(&self, display: &str, unlocked: Option<&ProfileSummary>) {
+        if self.json {
+            let mut body = json!({ "display": display, "unlocked": unlocked.is_some() });
+            if let Some(profile) = unlocked {
+                body["profile"] = profile_json(profile);
+            }
+            println!("{body}");
+        } else {
+            println!("{display}");
+        }
+    }
+
     pub fn keys(&self, keys: &[String]) {
         if self.json {
             println!("{}", json!({ "keys": keys }));

@@ -35,7 +35,7 @@ fn unlock_paths(criterion: &mut Criterion) {
     let strengthener = Arc::new(SoftwareKeyStrengthener::in_data_dir(dir.path()).unwrap());
     let vault = Vault::open(dir.path(), strengthener, options).unwrap();
     let session = block_on(vault.setup_personal(Pin::normalise(REAL).unwrap())).unwrap();
-    session.testing_seal_decoy(&Pin::normalise(DURESS).unwrap()).unwrap();
+    block_on(session.set_duress_pin(Pin::normalise(REAL).unwrap(), Pin::normalise(DURESS).unwrap(), false)).unwrap();
     drop(session);
 
     let mut group = criterion.benchmark_group("unlock attempt (Argon2id 46 MiB, t=2, p=1)");

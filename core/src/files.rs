@@ -37,7 +37,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
+        crash_point!("atomic write: new content flushed");
         fs::rename(&temporary, path)?;
+        crash_point!("atomic write: renamed");
         sync_dir(dir)
     })();
     if outcome.is_err() {
@@ -67,6 +69,7 @@ pub fn overwrite_and_remove(path: &Path) -> Result<()> {
         let mut file = OpenOptions::new().write(true).open(path)?;
         file.write_all(&noise)?;
         file.sync_all()?;
+        crash_point!("overwrite: noise flushed");
     }
     remove_if_present(path)
 }

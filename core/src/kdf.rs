@@ -205,6 +205,10 @@ mod tests {
             out[0] ^= self.0;
             Ok(Zeroizing::new(out))
         }
+
+        fn forget(&self) -> Result<()> {
+            Ok(())
+        }
     }
 
     fn key(pin: &str, selector: &[u8], device: u8) -> [u8; 32] {
@@ -280,6 +284,10 @@ mod tests {
         impl KeyStrengthener for Short {
             fn strengthen(&self, _: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
                 Ok(Zeroizing::new(vec![1, 2, 3]))
+            }
+
+            fn forget(&self) -> Result<()> {
+                Ok(())
             }
         }
         assert!(matches!(device_key(&Short, "x"), Err(Error::Platform(_))));

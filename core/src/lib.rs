@@ -13,6 +13,15 @@
 //! - [`secret`]: zeroize-on-drop secret types.
 //! - [`error`]: the internal error type.
 
+/// Marks a point where the test suite may kill the process (SIGKILL) to prove crash safety.
+/// Compiles to nothing without the `test-support` feature, and does nothing unless a test armed it.
+macro_rules! crash_point {
+    ($name:expr) => {
+        #[cfg(feature = "test-support")]
+        crate::testing::crash_point($name);
+    };
+}
+
 pub mod disguise;
 pub mod error;
 pub mod kdf;

@@ -23,11 +23,17 @@ use crate::secret::random_array;
 /// with the Argon2id output, and with fixed labels to derive the device-store key.
 pub trait KeyStrengthener: Send + Sync {
     fn strengthen(&self, input: &[u8]) -> Result<Zeroizing<Vec<u8>>>;
+
+    /// Destroys the device key and starts a fresh one (quick delete and the wipe call this):
+    /// whatever a flash chip keeps of the old key slots can then never be opened, even with the
+    /// PIN. Called only when everything on the device is erased.
+    fn forget(&self) -> Result<()>;
 }
 
 /// A software strengthener: HMAC-SHA256 keyed by a 32-byte random file. For the CLI and tests.
 pub struct SoftwareKeyStrengthener {
-    key: hmac::Key,
+    path: PathBuf,
+    key: std::sync::Mutex<hmac::Key>,
 }
 
 impl SoftwareKeyStrengthener {
@@ -52,7 +58,8 @@ impl SoftwareKeyStrengthener {
             return Err(Error::KeyFileDamaged("the device secret has the wrong length".into()));
         }
         Ok(SoftwareKeyStrengthener {
-            key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
+            path: path.to_path_buf(),
+            key: std::sync::Mutex::new(hmac::Key::new(hmac::HMAC_SHA256, &secret)),
         })
     }
 
@@ -67,7 +74,20 @@ impl SoftwareKeyStrengthener {
 
 impl KeyStrengthener for SoftwareKeyStrengthener {
     fn strengthen(&self, input: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        Ok(Zeroizing::new(hmac::sign(&self.key, input).as_ref().to_vec()))
+        let key = self.key.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(Zeroizing::new(hmac::sign(&key, input).as_ref().to_vec()))
+    }
+
+    fn forget(&self) -> Result<()> {
+        let fresh = Zeroizing::new(random_array::<32>()?.to_vec());
+        let mut key = self.key.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(parent) = self.path.parent() {
+            if parent.is_dir() {
+                files::write_atomically(&self.path, &fresh)?;
+            }
+        }
+        *key = hmac::Key::new(hmac::HMAC_SHA256, &fresh);
+        Ok(())
     }
 }
 

@@ -183,3 +183,28 @@ fn base64_standard(bytes: &[u8]) -> String {
     // The unpadded form: a marker inside a longer base64 text may sit at any padding.
     out
 }
+
+static CRASH_COUNTDOWN: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Arms the crash points: the `n`-th one reached (counting from 1) kills this process with
+/// SIGKILL. For the crash-safety tests' child processes only.
+pub fn arm_crash_after(n: u32) {
+    CRASH_COUNTDOWN.store(n, Ordering::SeqCst);
+}
+
+/// Called by the core's crash points (see `crash_point!`).
+pub fn crash_point(_name: &str) {
+    let remaining = CRASH_COUNTDOWN.load(Ordering::SeqCst);
+    if remaining == 0 {
+        return;
+    }
+    if remaining == 1 {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &std::process::id().to_string()])
+            .status();
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+    CRASH_COUNTDOWN.store(remaining - 1, Ordering::SeqCst);
+}

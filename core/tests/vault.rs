@@ -140,6 +140,10 @@ impl KeyStrengthener for BrokenKeystore {
     fn strengthen(&self, _: &[u8]) -> corridor_core::Result<Zeroizing<Vec<u8>>> {
         Err(Error::Platform("keystore unavailable".into()))
     }
+
+    fn forget(&self) -> corridor_core::Result<()> {
+        Err(Error::Platform("keystore unavailable".into()))
+    }
 }
 
 #[test]
@@ -216,7 +220,7 @@ fn changing_the_pin_rewraps_the_key_without_rewriting_the_database() {
 fn a_new_pin_that_would_open_the_decoy_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (vault, _clock, session) = personal(dir.path());
-    session.testing_seal_decoy(&pin("505050")).unwrap();
+    block_on(session.set_duress_pin(pin(PIN), pin("505050"), false)).unwrap();
     let decoy = unlock(&vault, "505050").unwrap();
     assert_ne!(decoy.profile().id, session.profile().id);
     assert_eq!(

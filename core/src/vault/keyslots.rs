@@ -11,7 +11,8 @@
 //! slot plaintext (256 bytes)
 //!   0  version u8 (1)    1 role u8 (1 personal, 2 decoy, 3 educator)    2 profile id [16]
 //!   18 data key [32]     50 companion profile id [16]   66 companion data key [32]
-//!   98 name length u8    99 name UTF-8 [64]             163.. zero
+//!   98 name length u8    99 name UTF-8 [64]             163 flags u8 (bit 0: erase on duress)
+//!   164 companion slot u8 (0xFF: none)                   165.. zero
 //!
 //! listing (after the slots)
 //!   length u16 ‖ JSON (at most 16 KiB): the public profile listing, see [`super::listing`]
@@ -101,7 +102,11 @@ pub struct SlotContent {
     /// On a personal phone, the person's slot also carries the decoy's id and key, so that the
     /// duress PIN can be set (and the decoy filled) from inside the person's profile.
     pub companion: Option<(ProfileId, SecretKey)>,
+    /// In the person's slot: the slot the duress PIN opens, if one is set.
+    pub companion_slot: Option<u16>,
     pub name: String,
+    /// In a decoy slot: opening it erases the person's profile.
+    pub erase_on_duress: bool,
 }
 
 impl SlotContent {
@@ -124,6 +129,12 @@ impl SlotContent {
         }
         out[98] = name.len() as u8;
         out[99..99 + name.len()].copy_from_slice(name);
+        out[163] = u8::from(self.erase_on_duress);
+        out[164] = match self.companion_slot {
+            Some(index) if (index as usize) < SLOT_COUNT => index as u8,
+            Some(_) => return Err(Error::Internal("a companion slot out of range".into())),
+            None => 0xFF,
+        };
         Ok(out)
     }
 
@@ -145,12 +156,24 @@ impl SlotContent {
             return None;
         }
         let name = String::from_utf8(plain[99..99 + name_len].to_vec()).ok()?;
+        let erase_on_duress = match plain[163] {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
+        let companion_slot = match plain[164] {
+            0xFF => None,
+            index if (index as usize) < SLOT_COUNT => Some(index as u16),
+            _ => return None,
+        };
         Some(SlotContent {
             role,
             profile,
             data_key,
             companion,
+            companion_slot,
             name,
+            erase_on_duress,
         })
     }
 }
@@ -280,7 +303,7 @@ impl KeySlotFile {
         Ok(opened)
     }
 
-    fn open_slot(&self, index: u16, key: &SecretKey) -> Option<SlotContent> {
+    pub(crate) fn open_slot(&self, index: u16, key: &SecretKey) -> Option<SlotContent> {
         let slot = &self.slots[index as usize];
         let aead = LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, key.expose()).ok()?);
         let nonce = Nonce::try_assume_unique_for_key(&slot[..12]).ok()?;
@@ -381,7 +404,9 @@ mod tests {
                 profile: ProfileId([1; 16]),
                 data_key: SecretKey::random().unwrap(),
                 companion: None,
+                companion_slot: None,
                 name: String::new(),
+                erase_on_duress: false,
             };
             file.seal(0, &key, &content).unwrap();
             let mut bytes = file.to_bytes().unwrap();
@@ -401,7 +426,9 @@ mod tests {
             profile: ProfileId([9; 16]),
             data_key: SecretKey::random().unwrap(),
             companion: Some((ProfileId([4; 16]), SecretKey::random().unwrap())),
+            companion_slot: Some(11),
             name: "Thandiwe".into(),
+            erase_on_duress: true,
         };
         file.seal(5, &key, &content).unwrap();
         let reparsed = KeySlotFile::parse(&file.to_bytes().unwrap(), &KdfPolicy::PRODUCTION).unwrap();
@@ -411,6 +438,8 @@ mod tests {
         assert_eq!(opened.data_key.expose(), content.data_key.expose());
         assert_eq!(opened.name, "Thandiwe");
         assert_eq!(opened.companion.as_ref().unwrap().0, ProfileId([4; 16]));
+        assert_eq!(opened.companion_slot, Some(11));
+        assert!(opened.erase_on_duress);
         assert!(
             reparsed.open_slot(6, &key).is_none(),
             "a slot must not open under another index"

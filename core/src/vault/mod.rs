@@ -18,6 +18,7 @@
 //! puts either in an error or a log.
 
 pub mod attempts;
+mod decoy;
 pub mod keyslots;
 pub mod listing;
 mod session;
@@ -45,10 +46,14 @@ pub use listing::DirectoryKind;
 pub use session::{Session, DEFAULT_AUTO_LOCK_SECS, MAX_AUTO_LOCK_SECS, MIN_AUTO_LOCK_SECS};
 
 const KEYSLOTS_FILE: &str = "keyslots";
+/// The key-slot file renamed at the start of an erase: its presence means "finish erasing".
+const TOMBSTONE_FILE: &str = "keyslots.erasing";
 const PROFILES_DIR: &str = "profiles";
 const LOCK_FILE: &str = ".lock";
 const DEVICE_NAMESPACE: &str = "vault";
 const WIPE_AFTER_KEY: &str = "wipe_after_failures";
+/// The device-store namespace where sealed session uploads wait (filled by the sessions capability).
+pub const SESSION_OUTBOX_NAMESPACE: &str = "outbox.sessions";
 
 /// The smallest and largest number of failures after which a wipe may be set to happen.
 pub const MIN_WIPE_AFTER: u32 = 5;
@@ -135,6 +140,8 @@ struct VaultInner {
     options: VaultOptions,
     /// Serialises changes within this process; `.lock` does it between processes.
     changes: Mutex<()>,
+    /// Every session opened through this vault, so that quick exit can lock them all.
+    sessions: Mutex<Vec<session::SessionHandle>>,
 }
 
 /// The result of one PIN attempt that opened a slot.
@@ -157,10 +164,16 @@ impl Vault {
                 strengthener,
                 options,
                 changes: Mutex::new(()),
+                sessions: Mutex::new(Vec::new()),
             }),
         };
         if vault.inner.dir.is_dir() {
-            vault.with_change_lock(|| vault.remove_unreferenced_files())?;
+            vault.with_change_lock(|| {
+                if vault.tombstone_path().exists() {
+                    vault.finish_erase()?;
+                }
+                vault.remove_unreferenced_files()
+            })?;
         }
         Ok(vault)
     }
@@ -179,6 +192,10 @@ impl Vault {
 
     fn keyslots_path(&self) -> PathBuf {
         self.inner.dir.join(KEYSLOTS_FILE)
+    }
+
+    fn tombstone_path(&self) -> PathBuf {
+        self.inner.dir.join(TOMBSTONE_FILE)
     }
 
     fn counter(&self) -> AttemptCounter {
@@ -338,6 +355,11 @@ impl Vault {
             let decoy = (ProfileId::random()?, SecretKey::random()?);
             self.create_profile_database(&person.0, &person.1)?;
             self.create_profile_database(&decoy.0, &decoy.1)?;
+            decoy::fill(
+                &self.profile_database_path(&decoy.0),
+                &decoy.1,
+                self.clock().now_unix_secs(),
+            )?;
             let attempt = self.derive(pin, &file, &[])?;
             let index = random_index()?;
             let content = SlotContent {
@@ -345,7 +367,9 @@ impl Vault {
                 profile: person.0,
                 data_key: person.1.duplicate(),
                 companion: Some((decoy.0, decoy.1.duplicate())),
+                companion_slot: None,
                 name: String::new(),
+                erase_on_duress: false,
             };
             file.seal(index, &attempt.slot_key(index)?, &content)?;
             let mut ids = [person.0, decoy.0];
@@ -408,7 +432,9 @@ impl Vault {
                 profile: id,
                 data_key,
                 companion: None,
+                companion_slot: None,
                 name: name.clone(),
+                erase_on_duress: false,
             };
             file.seal(index, &attempt.slot_key(index)?, &content)?;
             file.listing.profiles.push(ListedProfile {
@@ -444,8 +470,78 @@ impl Vault {
     }
 
     fn unlock_blocking(&self, pin: &Pin, selector: &ProfileSelector) -> Result<Session> {
-        let opened = self.attempt(pin, selector, |_, _| true)?;
+        let (opened, attempt) = self.attempt(pin, selector, |_, _| true)?;
+        if opened.content.role == SlotRole::Decoy && opened.content.erase_on_duress {
+            self.erase_person_behind_decoy(&opened, &attempt)?;
+        }
         self.session_for(opened)
+    }
+
+    /// The duress PIN with erase: the person's key slot is destroyed before the decoy opens.
+    ///
+    /// The directory must afterwards look like that of someone who set up the app and only ever
+    /// used the decoy: so a fresh, empty profile database (under a key nobody keeps) takes the
+    /// place of the person's in the listing, every slot but the decoy's is refilled with random
+    /// bytes, and the decoy's slot is re-sealed without the erase flag (a later duress unlock is a
+    /// plain decoy unlock). The key-slot file is the commit point: before it is written the old
+    /// state is intact; after it, the person's database is unreferenced and is deleted here or,
+    /// if the process dies first, by the next `Vault::open`. No host call is made beyond the one
+    /// every unlock makes.
+    fn erase_person_behind_decoy(&self, decoy: &Opened, attempt: &AttemptKey) -> Result<()> {
+        self.with_change_lock(|| {
+            let mut file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
+            let erased: Vec<ProfileId> = file
+                .listing
+                .ids()
+                .into_iter()
+                .filter(|id| *id != decoy.content.profile)
+                .collect();
+            let replacement = ProfileId::random()?;
+            self.create_profile_database(&replacement, &SecretKey::random()?)?;
+            crash_point!("duress: replacement created");
+            for index in 0..SLOT_COUNT as u16 {
+                if index != decoy.index {
+                    file.clear(index)?;
+                }
+            }
+            let resealed = SlotContent {
+                role: SlotRole::Decoy,
+                profile: decoy.content.profile,
+                data_key: decoy.content.data_key.duplicate(),
+                companion: None,
+                companion_slot: None,
+                name: String::new(),
+                erase_on_duress: false,
+            };
+            file.seal(decoy.index, &attempt.slot_key(decoy.index)?, &resealed)?;
+            let mut ids = [replacement, decoy.content.profile];
+            ids.sort();
+            file.listing.profiles = ids
+                .iter()
+                .map(|id| ListedProfile {
+                    id: id.to_hex(),
+                    name: None,
+                    slot: None,
+                })
+                .collect();
+            self.write_keyslots(&file)?;
+            crash_point!("duress: key slot destroyed");
+            for id in erased {
+                self.remove_profile_files(&id)?;
+                crash_point!("duress: files removed");
+            }
+            Ok(())
+        })
+    }
+
+    fn remove_profile_files(&self, id: &ProfileId) -> Result<()> {
+        let database = self.profile_database_path(id);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = database.clone().into_os_string();
+            name.push(suffix);
+            files::remove_if_present(Path::new(&name))?;
+        }
+        files::sync_dir(&self.inner.dir.join(PROFILES_DIR))
     }
 
     /// One counted PIN attempt. `accept` picks, among the slots the PIN opened, the one wanted.
@@ -454,7 +550,7 @@ impl Vault {
         pin: &Pin,
         selector: &ProfileSelector,
         accept: impl Fn(u16, &SlotContent) -> bool,
-    ) -> Result<Opened> {
+    ) -> Result<(Opened, AttemptKey)> {
         let file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
         let kind = file.listing.kind().ok_or(Error::NotSetUp)?;
         let selector_bytes: Vec<u8> = match (kind, selector) {
@@ -514,7 +610,7 @@ impl Vault {
         match found {
             Some((index, content)) => {
                 self.with_change_lock(|| self.counter().write(&AttemptRecord::default()))?;
-                Ok(Opened { index, content })
+                Ok((Opened { index, content }, attempt))
             }
             None => Err(self.after_failure(failures, now)?),
         }
@@ -525,7 +621,7 @@ impl Vault {
         let wipe_after = self.wipe_after_failures().unwrap_or(None);
         if let Some(limit) = wipe_after {
             if failures >= limit {
-                self.with_change_lock(|| self.wipe_everything())?;
+                self.with_change_lock(|| self.erase_everything())?;
                 return Ok(Error::WrongPin {
                     attempts_left: 0,
                     retry_after_secs: 0,
@@ -546,14 +642,77 @@ impl Vault {
         })
     }
 
-    /// Crypto-erase of the whole directory: the key-slot file (every wrapped key) is overwritten
-    /// and deleted first; then the databases, which nothing can decrypt any more, are removed.
-    fn wipe_everything(&self) -> Result<()> {
-        files::overwrite_and_remove(&self.keyslots_path())?;
+    /// Crypto-erase of the whole directory, crash-safe. The commit point is one rename of the
+    /// key-slot file to a tombstone: before it the directory is intact, after it the directory is
+    /// "not set up" and [`Vault::finish_erase`] (here, or at the next `Vault::open`) destroys the
+    /// keys and removes the rest. There is never a profile that exists but cannot be opened.
+    fn erase_everything(&self) -> Result<()> {
+        self.lock_all_sessions();
+        let keyslots = self.keyslots_path();
+        if keyslots.exists() {
+            std::fs::rename(&keyslots, self.tombstone_path())?;
+            files::sync_dir(&self.inner.dir)?;
+        }
+        crash_point!("erase: tombstone written");
+        if self.tombstone_path().exists() {
+            self.finish_erase()?;
+        }
+        Ok(())
+    }
+
+    /// The part of an erase after its commit point: make the device key unusable, overwrite the
+    /// wrapped keys, then remove every database, the device store and the counter. Idempotent.
+    fn finish_erase(&self) -> Result<()> {
+        self.inner.strengthener.forget()?;
+        crash_point!("erase: device key forgotten");
+        files::overwrite_and_remove(&self.tombstone_path())?;
         files::sync_dir(&self.inner.dir)?;
+        crash_point!("erase: wrapped keys destroyed");
         self.remove_unreferenced_files()?;
+        crash_point!("erase: databases removed");
         files::remove_if_present(self.counter().path())?;
         files::sync_dir(&self.inner.dir)
+    }
+
+    /// Quick delete: crypto-erases every profile on this device (on a tablet, every educator's),
+    /// without a PIN. Idempotent; killed at any point, the next start finds either the intact old
+    /// state or a clean, empty one.
+    pub fn quick_delete(&self) -> Result<()> {
+        if !self.inner.dir.is_dir() {
+            return Ok(());
+        }
+        self.with_change_lock(|| self.erase_everything())
+    }
+
+    /// Quick exit: locks every session opened through this vault at once, dropping their keys.
+    pub fn lock_all_sessions(&self) {
+        let sessions = std::mem::take(
+            &mut *self
+                .inner
+                .sessions
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        for session in sessions {
+            session.lock();
+        }
+    }
+
+    /// How many closed peer-educator sessions wait to be uploaded (a quick delete would lose
+    /// them), so that the shell can warn first. Read without a PIN.
+    pub fn pending_session_uploads(&self) -> Result<u32> {
+        if self.read_keyslots()?.is_none() {
+            return Ok(0);
+        }
+        Ok(self.device_store()?.keys(SESSION_OUTBOX_NAMESPACE)?.len() as u32)
+    }
+
+    /// Seconds before the next PIN attempt is accepted (0: now). Cheap: reads the counter only.
+    pub fn retry_after_secs(&self) -> Result<u64> {
+        if !self.keyslots_path().exists() {
+            return Ok(0);
+        }
+        Ok(self.counter().read()?.retry_after_secs(self.clock().now_unix_secs()))
     }
 
     fn session_for(&self, opened: Opened) -> Result<Session> {
@@ -567,7 +726,15 @@ impl Vault {
             },
             display_name: (opened.content.role == SlotRole::Educator).then(|| opened.content.name.clone()),
         };
-        Session::new(self.clone(), summary, connection, opened.index, opened.content)
+        let session = Session::new(self.clone(), summary, connection, opened.index, opened.content)?;
+        let mut sessions = self
+            .inner
+            .sessions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        sessions.retain(session::SessionHandle::is_alive);
+        sessions.push(session.handle());
+        Ok(session)
     }
 
     /// Re-wraps the data key of slot `index` under `new_pin`, after checking `current_pin`
@@ -595,7 +762,7 @@ impl Vault {
             ProfileSelector::Id(id) => id.0.to_vec(),
             ProfileSelector::Any => Vec::new(),
         };
-        let opened = self.attempt(current_pin, &selector, |opened_index, content| {
+        let (opened, _) = self.attempt(current_pin, &selector, |opened_index, content| {
             opened_index == index && content.profile == profile
         })?;
         self.with_change_lock(|| {
@@ -607,6 +774,71 @@ impl Vault {
             }
             file.seal(index, &new_attempt.slot_key(index)?, &opened.content)?;
             self.write_keyslots(&file)
+        })
+    }
+
+    /// Sets, replaces (`Some`) or removes (`None`) the duress PIN of a phone, from the person's
+    /// profile in slot `person_index`. The current PIN is checked as a counted attempt; the duress
+    /// PIN must pass the PIN policy and open no slot yet. Returns the decoy's new slot.
+    pub(crate) fn set_duress_pin_blocking(
+        &self,
+        person_index: u16,
+        person: ProfileId,
+        current_pin: &Pin,
+        duress: Option<(&Pin, bool)>,
+    ) -> Result<Option<u16>> {
+        if let Some((duress_pin, _)) = duress {
+            crate::pin::check_policy(duress_pin).map_err(|error| match error {
+                Error::InvalidInput { reason, .. } => Error::InvalidInput {
+                    field: "duress_pin",
+                    reason,
+                },
+                other => other,
+            })?;
+        }
+        let (opened, current_attempt) = self.attempt(current_pin, &ProfileSelector::Any, |index, content| {
+            index == person_index && content.profile == person && content.role == SlotRole::Personal
+        })?;
+        self.with_change_lock(|| {
+            let mut file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
+            let mut person_content = opened.content;
+            let (decoy_id, decoy_key) = person_content
+                .companion
+                .as_ref()
+                .map(|(id, key)| (*id, key.duplicate()))
+                .ok_or_else(|| Error::invalid("duress_pin", "only a phone's own profile can set a duress PIN"))?;
+            if let Some(old) = person_content.companion_slot.take() {
+                file.clear(old)?;
+            }
+            if let Some((duress_pin, erase_on_duress)) = duress {
+                let duress_attempt = self.derive(duress_pin, &file, &[])?;
+                let opens = file.open_all(&duress_attempt)?;
+                if opens.iter().any(|(index, _)| *index == person_index) {
+                    return Err(Error::invalid("duress_pin", "the duress PIN must differ from your PIN"));
+                }
+                if !opens.is_empty() {
+                    return Err(Error::invalid("duress_pin", "choose a different PIN"));
+                }
+                let mut index = random_index()?;
+                while index == person_index {
+                    index = random_index()?;
+                }
+                let decoy = SlotContent {
+                    role: SlotRole::Decoy,
+                    profile: decoy_id,
+                    data_key: decoy_key,
+                    companion: None,
+                    companion_slot: None,
+                    name: String::new(),
+                    erase_on_duress,
+                };
+                file.seal(index, &duress_attempt.slot_key(index)?, &decoy)?;
+                person_content.companion_slot = Some(index);
+            }
+            let decoy_slot = person_content.companion_slot;
+            file.seal(person_index, &current_attempt.slot_key(person_index)?, &person_content)?;
+            self.write_keyslots(&file)?;
+            Ok(decoy_slot)
         })
     }
 
@@ -644,28 +876,6 @@ impl Vault {
             return Err(Error::NotSetUp);
         }
         DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())
-    }
-}
-
-#[cfg(feature = "test-support")]
-impl Vault {
-    pub(crate) fn testing_seal_decoy(&self, person_index: u16, decoy: (ProfileId, SecretKey), pin: &Pin) -> Result<()> {
-        self.with_change_lock(|| {
-            let mut file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
-            let attempt = self.derive(pin, &file, &[])?;
-            let index = (0..SLOT_COUNT as u16)
-                .find(|index| *index != person_index)
-                .expect("16 slots");
-            let content = SlotContent {
-                role: SlotRole::Decoy,
-                profile: decoy.0,
-                data_key: decoy.1,
-                companion: None,
-                name: String::new(),
-            };
-            file.seal(index, &attempt.slot_key(index)?, &content)?;
-            self.write_keyslots(&file)
-        })
     }
 }
 

@@ -4,7 +4,7 @@
 //! time (measured on the monotonic clock), the keys are dropped and the call fails with
 //! [`Error::Locked`]. The shells call [`Session::touch`] on user activity.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -12,6 +12,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 use crate::pin::Pin;
 use crate::runtime;
+#[cfg(feature = "test-support")]
 use crate::secret::SecretKey;
 use crate::store::{profile, settings};
 use crate::vault::keyslots::{ProfileId, SlotContent};
@@ -76,6 +77,11 @@ impl Session {
                 }),
             }),
         })
+    }
+
+    /// The vault this session was opened from.
+    pub fn vault(&self) -> &Vault {
+        &self.inner.vault
     }
 
     /// Which profile this is. Available after locking too.
@@ -179,6 +185,38 @@ impl Session {
         runtime::run_blocking(move || vault.change_pin_blocking(index, profile, &current_pin, &new_pin)).await
     }
 
+    /// Sets (or replaces) the duress PIN: typed instead of the PIN, it opens the decoy profile,
+    /// and with `erase_on_duress` crypto-erases this profile at the same moment. Only a phone's
+    /// own profile can do this; `current_pin` is checked as a counted attempt.
+    pub async fn set_duress_pin(&self, current_pin: Pin, duress_pin: Pin, erase_on_duress: bool) -> Result<()> {
+        self.change_duress(current_pin, Some((duress_pin, erase_on_duress)))
+            .await
+    }
+
+    /// Removes the duress PIN (its slot becomes random bytes again).
+    pub async fn clear_duress_pin(&self, current_pin: Pin) -> Result<()> {
+        self.change_duress(current_pin, None).await
+    }
+
+    /// Whether a duress PIN is set (known only inside the person's own profile).
+    pub fn has_duress_pin(&self) -> Result<bool> {
+        self.with_open(|open| Ok(open.slot.companion_slot.is_some()))
+    }
+
+    async fn change_duress(&self, current_pin: Pin, duress: Option<(Pin, bool)>) -> Result<()> {
+        let (index, profile) = self.with_open(|open| Ok((open.slot_index, open.slot.profile)))?;
+        let vault = self.inner.vault.clone();
+        let decoy_slot = runtime::run_blocking(move || {
+            let duress = duress.as_ref().map(|(pin, erase)| (pin, *erase));
+            vault.set_duress_pin_blocking(index, profile, &current_pin, duress)
+        })
+        .await?;
+        self.with_open(|open| {
+            open.slot.companion_slot = decoy_slot;
+            Ok(())
+        })
+    }
+
     /// Switches the wipe after `limit` consecutive failed attempts on (`Some`) or off (`None`).
     pub fn set_wipe_after_failures(&self, limit: Option<u32>) -> Result<()> {
         self.with_open(|_| Ok(()))?;
@@ -219,22 +257,23 @@ impl Session {
     }
 }
 
-#[cfg(feature = "test-support")]
-impl Session {
-    /// Seals the decoy profile's slot under `duress_pin`, for tests and benchmarks only: the
-    /// disguise capability builds the real duress-PIN feature (policy, erase option) on this.
-    pub fn testing_seal_decoy(&self, duress_pin: &Pin) -> Result<()> {
-        let (index, companion) = self.with_open(|open| {
-            let (id, key) = open.slot.companion.as_ref().ok_or(Error::invalid("pin", "no decoy"))?;
-            Ok((open.slot_index, (*id, key.duplicate())))
-        })?;
-        self.inner.vault.testing_seal_decoy(index, companion, duress_pin)
+/// A weak reference the vault keeps to each session, so that quick exit can lock them all.
+pub(crate) struct SessionHandle(Weak<SessionInner>);
+
+impl SessionHandle {
+    pub(crate) fn lock(&self) {
+        if let Some(inner) = self.0.upgrade() {
+            Session { inner }.lock();
+        }
+    }
+
+    pub(crate) fn is_alive(&self) -> bool {
+        self.0.strong_count() > 0
     }
 }
 
-#[allow(dead_code)]
-fn _assert_send_sync() {
-    fn check<T: Send + Sync>() {}
-    check::<Session>();
-    let _ = SecretKey::LEN;
+impl Session {
+    pub(crate) fn handle(&self) -> SessionHandle {
+        SessionHandle(Arc::downgrade(&self.inner))
+    }
 }

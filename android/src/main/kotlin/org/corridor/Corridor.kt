@@ -3,6 +3,7 @@
 package org.corridor
 
 import java.io.File
+import java.security.SecureRandom
 import javax.crypto.Mac
 import javax.crypto.spec.SecretKeySpec
 import kotlin.time.Duration
@@ -52,13 +53,23 @@ class CorridorVault private constructor(val vault: Vault) : AutoCloseable {
 /**
  * HMAC-SHA256 key strengthener for the JVM: the shape of the Android shell's Keystore-backed
  * one, with the key held in memory instead of in secure hardware. For desktop tools and tests.
+ * [forget] replaces the key with a fresh random one, as the Keystore shell deletes its alias.
  */
 class HmacKeyStrengthener(secret: ByteArray) : KeyStrengthener {
-    private val key = SecretKeySpec(secret.copyOf(), "HmacSHA256")
+    @Volatile private var key = SecretKeySpec(secret.copyOf(), "HmacSHA256")
+
+    /** How many times the core asked to forget the device key. */
+    @Volatile var forgotten = 0
+        private set
 
     override fun strengthen(input: ByteArray): ByteArray =
         Mac.getInstance("HmacSHA256").run {
             init(key)
             doFinal(input)
         }
+
+    override fun forget() {
+        key = SecretKeySpec(ByteArray(32).also { SecureRandom().nextBytes(it) }, "HmacSHA256")
+        forgotten++
+    }
 }

@@ -128,6 +128,7 @@ class VaultTest {
         openVault().use { it.vault.setupPersonal(PIN) }
         val failing = object : KeyStrengthener {
             override fun strengthen(input: ByteArray): ByteArray = throw CorridorException.Platform("keystore locked")
+            override fun forget() = throw CorridorException.Platform("keystore locked")
         }
         Vault.open(dir.absolutePath, failing).use { vault ->
             val error = assertThrows<CorridorException.Platform> { runBlocking { vault.unlock(PIN, null) } }
@@ -135,6 +136,7 @@ class VaultTest {
         }
         val thrower = object : KeyStrengthener {
             override fun strengthen(input: ByteArray): ByteArray = throw IllegalStateException("boom")
+            override fun forget() = throw IllegalStateException("boom")
         }
         Vault.open(dir.absolutePath, thrower).use { vault ->
             assertThrows<CorridorException.Platform> { runBlocking { vault.unlock(PIN, null) } }

@@ -1,0 +1,59 @@
+//! `corridor calc`: the calculator disguise in a terminal. With `--keys` it types the keys and
+//! prints the display; without, it reads lines of keys and prints the display after each line.
+//! A PIN typed as a bare number and `=` unlocks, exactly as on the phone.
+
+use std::io::{BufRead, Write};
+
+use corridor_core::disguise::calculator::{parse_keys, NumberFormat};
+use corridor_core::disguise::Disguise;
+use corridor_core::error::Error;
+use corridor_core::runtime::block_on;
+use corridor_core::vault::{Session, Vault};
+
+use crate::output::Output;
+
+pub fn run(vault: Option<Vault>, keys: Option<&str>, out: &Output) -> Result<(), Error> {
+    let disguise = match vault {
+        Some(vault) => Disguise::new(vault, NumberFormat::default()),
+        None => Disguise::calculator_only(NumberFormat::default()),
+    };
+    match keys {
+        Some(keys) => {
+            let (display, unlocked) = type_keys(&disguise, keys)?;
+            out.calculator(&display, unlocked.as_ref().map(Session::profile));
+        }
+        None => {
+            println!("{}", disguise.display());
+            let stdin = std::io::stdin();
+            for line in stdin.lock().lines() {
+                let line = line?;
+                match type_keys(&disguise, &line) {
+                    Ok((display, Some(session))) => {
+                        out.calculator(&display, Some(session.profile()));
+                        return Ok(());
+                    }
+                    Ok((display, None)) => out.calculator(&display, None),
+                    Err(error) => out.error(&error),
+                }
+                let _ = std::io::stdout().flush();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Presses `keys` in order; each PIN attempt is awaited before the next key, as a person would
+/// see the app open before typing on.
+fn type_keys(disguise: &Disguise, keys: &str) -> Result<(String, Option<Session>), Error> {
+    let mut display = disguise.display();
+    for key in parse_keys(keys)? {
+        let press = disguise.press(key);
+        display = press.display;
+        if let Some(attempt) = press.attempt {
+            if let Some(session) = block_on(attempt.outcome()) {
+                return Ok((display, Some(session)));
+            }
+        }
+    }
+    Ok((display, None))
+}
