@@ -43,10 +43,32 @@ step "Interactive mode: one unlock, then commands; lock drops the keys"
 printf 'settings list\nlock\nsettings get greeting\nunlock\nsettings get greeting\nquit\n' \
   | CORRIDOR_PIN=730184 "$corridor" --data-dir "$phone" shell
 
+step "The disguise: a working calculator; the PIN typed as a number and = opens the app"
+run calc --keys "2+3*4="
+run calc --keys "0.1+0.2="
+run calc --keys "50+10%="
+run calc --keys "1/0="
+run --json calc --keys "111111="
+run --json calc --keys "730184="
+run cover
+
+step "A duress PIN: it opens a harmless decoy, and (with --erase) destroys the real profile"
+run CORRIDOR_PIN=730184 CORRIDOR_DURESS_PIN=505050 duress set --erase
+run --json calc --keys "505050="
+run CORRIDOR_PIN=505050 settings list
+run --json calc --keys "730184="
+printf '(the real PIN opens nothing any more; the files look like those of a decoy-only user)\n'
+show ls -l "$phone/profiles"
+
 step "Wrong PINs are counted on disk, across runs; from the 5th, each attempt must wait (the wipe is on: it counts down)"
 for guess in 111111 222222 333333 444444 555555; do run CORRIDOR_PIN=$guess unlock; done
-run CORRIDOR_PIN=730184 unlock
+run --json calc --keys "730184="
 run --json status
+
+step "Quick delete: no PIN needed, erases everything"
+run wipe
+run wipe --now
+run status
 
 step "A shared tablet: each peer educator has a profile, picked by display name"
 corridor_tablet() { printf '$ corridor %s\n' "$*"; "$corridor" --data-dir "$tablet" "$@" || echo "(exit code $?)"; }

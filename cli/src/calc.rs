@@ -1,8 +1,9 @@
 //! `corridor calc`: the calculator disguise in a terminal. With `--keys` it types the keys and
 //! prints the display; without, it reads lines of keys and prints the display after each line.
-//! A PIN typed as a bare number and `=` unlocks, exactly as on the phone.
+//! A PIN typed as a bare number and `=` unlocks, exactly as on the phone; interactively, the
+//! `shell` mode then takes over with that profile.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use corridor_core::disguise::calculator::{parse_keys, NumberFormat};
 use corridor_core::disguise::Disguise;
@@ -10,29 +11,37 @@ use corridor_core::error::Error;
 use corridor_core::runtime::block_on;
 use corridor_core::vault::{Session, Vault};
 
+
 use crate::output::Output;
 
 pub fn run(vault: Option<Vault>, keys: Option<&str>, out: &Output) -> Result<(), Error> {
-    let disguise = match vault {
-        Some(vault) => Disguise::new(vault, NumberFormat::default()),
+    let disguise = match &vault {
+        Some(vault) => Disguise::new(vault.clone(), NumberFormat::default()),
         None => Disguise::calculator_only(NumberFormat::default()),
     };
     match keys {
         Some(keys) => {
             let (display, unlocked) = type_keys(&disguise, keys)?;
-            out.calculator(&display, unlocked.as_ref().map(Session::profile));
+            out.calculator(&display, unlocked.is_some());
         }
         None => {
             println!("{}", disguise.display());
-            let stdin = std::io::stdin();
-            for line in stdin.lock().lines() {
-                let line = line?;
+            loop {
+                // Line by line, without holding the lock on stdin: the shell reads from it next.
+                let mut line = String::new();
+                if std::io::stdin().read_line(&mut line)? == 0 {
+                    break;
+                }
                 match type_keys(&disguise, &line) {
                     Ok((display, Some(session))) => {
-                        out.calculator(&display, Some(session.profile()));
-                        return Ok(());
+                        out.calculator(&display, true);
+                        // As on the phone, the app opens: the interactive mode takes over.
+                        return match &vault {
+                            Some(vault) => crate::shell::run_with(vault, session, None, out),
+                            None => Ok(()),
+                        };
                     }
-                    Ok((display, None)) => out.calculator(&display, None),
+                    Ok((display, None)) => out.calculator(&display, false),
                     Err(error) => out.error(&error),
                 }
                 let _ = std::io::stdout().flush();

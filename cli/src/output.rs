@@ -219,13 +219,11 @@ impl Output {
         }
     }
 
-    pub fn calculator(&self, display: &str, unlocked: Option<&ProfileSummary>) {
+    /// Exactly what the disguise shows, and whether the typed number opened a profile (which
+    /// one is not said: the decoy and the person's profile must look alike).
+    pub fn calculator(&self, display: &str, unlocked: bool) {
         if self.json {
-            let mut body = json!({ "display": display, "unlocked": unlocked.is_some() });
-            if let Some(profile) = unlocked {
-                body["profile"] = profile_json(profile);
-            }
-            println!("{body}");
+            println!("{}", json!({ "display": display, "unlocked": unlocked }));
         } else {
             println!("{display}");
         }

@@ -12,8 +12,14 @@ use crate::SettingsCommand;
 const HELP: &str = "commands: status | settings get KEY | settings set KEY VALUE | settings delete KEY | settings list | lock | unlock | help | quit";
 
 pub fn run(vault: &Vault, profile: Option<&str>, out: &Output) -> Result<(), Error> {
-    let mut session: Option<Session> = Some(crate::unlock(vault, profile, out)?);
-    out.unlocked(session.as_ref().expect("just unlocked").profile());
+    let opened = crate::unlock(vault, profile, out)?;
+    run_with(vault, opened, profile, out)
+}
+
+/// The interactive mode with a profile already open (the calculator opened it).
+pub fn run_with(vault: &Vault, opened: Session, profile: Option<&str>, out: &Output) -> Result<(), Error> {
+    out.unlocked(opened.profile());
+    let mut session: Option<Session> = Some(opened);
     let stdin = std::io::stdin();
     loop {
         print!("corridor> ");

@@ -123,3 +123,28 @@ fn quick_delete_from_the_cli() {
     assert_eq!(corridor(data, &[], &["wipe", "--now"]).code, 0, "idempotent");
     assert_eq!(calc_json(data, &format!("{PIN}="))["unlocked"], false);
 }
+
+#[test]
+fn the_interactive_calculator_opens_the_app_with_the_pin() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert_eq!(corridor(data, &[("CORRIDOR_PIN", PIN)], &["setup", "--role", "personal"]).code, 0);
+    assert_eq!(corridor(data, &[("CORRIDOR_PIN", PIN)], &["settings", "set", "lang", "pt"]).code, 0);
+    let mut child = Command::new(corridor_binary())
+        .arg("--data-dir")
+        .arg(data)
+        .arg("calc")
+        .env_remove("CORRIDOR_PIN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"6*7=\nC111111=\nC482916=\nsettings get lang\nquit\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(&lines[..4], ["0", "42", "111,111", "482,916"], "{text}");
+    assert!(lines[4].starts_with("unlocked the personal profile"), "{text}");
+    assert!(text.contains("corridor> pt"), "the app opened on the profile: {text}");
+}
