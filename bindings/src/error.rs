@@ -3,7 +3,16 @@
 //! Variants are stable: the shells map them to localised text. `reason` strings are English
 //! explanations for logs-free debugging and the CLI; they never contain a secret.
 
+use corridor_core::codes::CodeProblem;
 use corridor_core::error::{Error, StorageProblem};
+
+/// How a typed code is wrong, for the shell to word its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CodeProblemKind {
+    InvalidCharacter,
+    WrongLength,
+    CheckMismatch,
+}
 
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum CorridorError {
@@ -23,6 +32,16 @@ pub enum CorridorError {
     InvalidInput { field: String, reason: String },
     #[error("no such profile on this device")]
     ProfileNotFound,
+    /// A typed or scanned code (or recovery secret) is not valid: `problem` says how.
+    #[error("{field}: {reason}")]
+    InvalidCode {
+        field: String,
+        problem: CodeProblemKind,
+        reason: String,
+    },
+    /// A backup that cannot be restored (wrong recovery secret, damaged, newer format).
+    #[error("{reason}")]
+    BackupRejected { reason: String },
     #[error("the key file is damaged: {reason}")]
     KeyFileDamaged { reason: String },
     #[error("a database file is damaged or is not a Corridor database")]
@@ -63,6 +82,16 @@ impl From<Error> for CorridorError {
                 reason,
             },
             Error::ProfileNotFound => CorridorError::ProfileNotFound,
+            Error::InvalidCode { field, problem } => CorridorError::InvalidCode {
+                field: field.to_string(),
+                reason: problem.to_string(),
+                problem: match problem {
+                    CodeProblem::InvalidCharacter { .. } => CodeProblemKind::InvalidCharacter,
+                    CodeProblem::WrongLength { .. } => CodeProblemKind::WrongLength,
+                    CodeProblem::CheckMismatch => CodeProblemKind::CheckMismatch,
+                },
+            },
+            Error::BackupRejected(reason) => CorridorError::BackupRejected { reason },
             Error::KeyFileDamaged(reason) => CorridorError::KeyFileDamaged { reason },
             Error::DatabaseDamaged => CorridorError::DatabaseDamaged,
             Error::NewerSchema { found, known } => CorridorError::NewerVersion { found, known },

@@ -9,13 +9,15 @@
 
 uniffi::setup_scaffolding!("corridor");
 
+mod codes;
 mod disguise;
 mod error;
 mod platform;
 mod vault;
 
+pub use codes::QrSymbol;
 pub use disguise::{CalculatorKey, ClearLabel, CoverInfo, Disguise, KeyPressResult, NumberFormat, UnlockAttempt};
-pub use error::CorridorError;
+pub use error::{CodeProblemKind, CorridorError};
 pub use platform::KeyStrengthener;
 pub use vault::{DeviceKind, ProfileRole, ProfileSession, ProfileSummary, Vault, VaultStatus};
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use corridor_core::codes::ClientCode;
 use corridor_core::pin::Pin;
 use corridor_core::vault::VaultOptions;
 use corridor_core::vault::{self as core_vault, ProfileId, ProfileSelector};
@@ -118,10 +119,26 @@ impl Vault {
         Ok(self.inner.find_educator(&display_name)?.to_hex())
     }
 
-    /// Sets up a personal phone (the person's profile and its decoy); returns the unlocked profile.
-    pub async fn setup_personal(&self, pin: String) -> Result<Arc<ProfileSession>> {
+    /// Sets up a personal phone (the person's profile and its decoy); returns the unlocked
+    /// profile. `existing_code`: the code on the person's clinic card, if they have one.
+    #[uniffi::method(default(existing_code = None))]
+    pub async fn setup_personal(&self, pin: String, existing_code: Option<String>) -> Result<Arc<ProfileSession>> {
         let pin = take_pin(pin, "pin")?;
-        let session = self.inner.setup_personal(pin).await?;
+        let code = existing_code.as_deref().map(ClientCode::parse).transpose()?;
+        let session = self.inner.setup_personal(pin, code).await?;
+        Ok(Arc::new(ProfileSession { inner: session }))
+    }
+
+    /// Restores a backup into this device (which must have no profile yet) under a new PIN.
+    pub async fn restore_backup(
+        &self,
+        backup: Vec<u8>,
+        recovery_secret: String,
+        new_pin: String,
+    ) -> Result<Arc<ProfileSession>> {
+        let secret = crate::codes::take_recovery_secret(recovery_secret)?;
+        let pin = take_pin(new_pin, "new_pin")?;
+        let session = corridor_core::backup::restore(&self.inner, backup, secret, pin).await?;
         Ok(Arc::new(ProfileSession { inner: session }))
     }
 
@@ -243,6 +260,43 @@ impl ProfileSession {
 
     pub fn has_duress_pin(&self) -> Result<bool> {
         Ok(self.inner.has_duress_pin()?)
+    }
+
+    /// The person's client code (none on an educator's profile).
+    pub fn client_code(&self) -> Result<Option<String>> {
+        Ok(self.inner.client_code()?.map(|code| code.as_str().to_string()))
+    }
+
+    /// The client code as a QR symbol (bare code only) with its SVG.
+    pub fn client_code_qr(&self) -> Result<Option<crate::codes::QrSymbol>> {
+        self.inner
+            .client_code()?
+            .map(|code| crate::codes::QrSymbol::of(&code))
+            .transpose()
+    }
+
+    /// Takes the code printed on the person's clinic card instead of the one made at setup.
+    pub fn adopt_client_code(&self, code: String) -> Result<()> {
+        Ok(self.inner.adopt_client_code(&ClientCode::parse(&code)?)?)
+    }
+
+    /// Creates (or replaces) the recovery kit; returns the recovery secret, to show once.
+    pub async fn create_recovery_kit(&self) -> Result<String> {
+        let secret = corridor_core::backup::create_recovery_kit(&self.inner).await?;
+        Ok(secret.expose().to_string())
+    }
+
+    pub fn has_recovery_kit(&self) -> Result<bool> {
+        Ok(corridor_core::backup::has_recovery_kit(&self.inner)?)
+    }
+
+    /// An encrypted backup of this profile (needs a recovery kit), for the shell to save.
+    pub fn export_backup(&self) -> Result<Vec<u8>> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|since| since.as_secs() as i64)
+            .unwrap_or(0);
+        Ok(corridor_core::backup::export(&self.inner, now)?)
     }
 
     /// Chooses the cover the disguise shows (see `covers()`).

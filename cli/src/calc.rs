@@ -11,7 +11,6 @@ use corridor_core::error::Error;
 use corridor_core::runtime::block_on;
 use corridor_core::vault::{Session, Vault};
 
-
 use crate::output::Output;
 
 pub fn run(vault: Option<Vault>, keys: Option<&str>, out: &Output) -> Result<(), Error> {

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use corridor_core::codes::ClientCode;
 use corridor_core::error::Error;
 use corridor_core::platform::SoftwareKeyStrengthener;
 use corridor_core::runtime::block_on;
@@ -52,6 +53,9 @@ enum Command {
         /// The educator's display name (tablets only; not secret).
         #[arg(long)]
         name: Option<String>,
+        /// The client code on the person's clinic card, if they have one (phones only).
+        #[arg(long)]
+        code: Option<String>,
     },
     /// What can be shown without the PIN; with CORRIDOR_PIN set (or --unlock), the profile too.
     Status {
@@ -99,6 +103,21 @@ enum Command {
         #[arg(long)]
         now: bool,
     },
+    /// Identity-free client codes.
+    Code {
+        #[command(subcommand)]
+        command: CodeCommand,
+    },
+    /// The recovery kit: `recovery create` makes the recovery secret and shows it once.
+    Recovery {
+        #[command(subcommand)]
+        command: RecoveryCommand,
+    },
+    /// Encrypted backups under the recovery kit.
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
     /// The cover the disguise shows: `cover` shows it, `cover list` lists all, `cover set ID` chooses.
     Cover {
         #[command(subcommand)]
@@ -116,6 +135,43 @@ enum DuressCommand {
     },
     /// Remove it.
     Clear,
+}
+
+#[derive(Subcommand)]
+enum CodeCommand {
+    /// Print N fresh codes (for printing clinic cards; no profile needed).
+    New {
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+    },
+    /// Check a typed code: prints its normal form, or why it is wrong (exit code 1).
+    Check { code: String },
+    /// The profile's code.
+    Show {
+        /// Draw it as a QR code in the terminal.
+        #[arg(long)]
+        qr: bool,
+        /// Write the QR code as an SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
+    /// Take the code on the person's clinic card instead of the one made at setup.
+    Adopt { code: String },
+}
+
+#[derive(Subcommand)]
+enum RecoveryCommand {
+    /// Create (or replace) the recovery kit and show its secret once.
+    Create,
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Write an encrypted backup of the profile to FILE (needs a recovery kit).
+    Export { file: PathBuf },
+    /// Restore FILE into a data directory with no profile: the recovery secret from
+    /// CORRIDOR_RECOVERY (or a prompt), the new PIN from CORRIDOR_PIN (or a prompt).
+    Restore { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -227,15 +283,26 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
             Command::Cover {
                 command: None | Some(CoverCommand::List),
             } => {}
+            // Clinic tools and restoring need no profile.
+            Command::Code {
+                command: CodeCommand::New { .. } | CodeCommand::Check { .. },
+            } => {}
+            Command::Backup {
+                command: BackupCommand::Restore { .. },
+            } => {}
             _ => return Err(Error::NotSetUp),
         }
     }
     match &cli.command {
-        Command::Setup { role, name } => {
+        Command::Setup { role, name, code } => {
+            let existing_code = code.as_deref().map(ClientCode::parse).transpose()?;
+            if existing_code.is_some() && matches!(role, Role::Educator) {
+                return Err(Error::invalid_cli("code", "a client code belongs to a phone's profile"));
+            }
             let vault = open_vault(&dir)?;
             let pin = pin_input::read_new_pin("CORRIDOR_PIN", "Choose a PIN (at least 6 digits): ")?;
             let session = match (role, name) {
-                (Role::Personal, None) => block_on(vault.setup_personal(pin))?,
+                (Role::Personal, None) => block_on(vault.setup_personal(pin, existing_code))?,
                 (Role::Personal, Some(_)) => {
                     return Err(Error::invalid_cli("name", "a phone's profile has no display name"))
                 }
@@ -338,6 +405,70 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
             vault.quick_delete()?;
             out.note("erased");
         }
+        Command::Code { command } => match command {
+            CodeCommand::New { count } => {
+                if *count == 0 || *count > 100_000 {
+                    return Err(Error::invalid_cli("count", "ask for 1 to 100000 codes"));
+                }
+                let codes = (0..*count).map(|_| ClientCode::generate()).collect::<Result<Vec<_>, _>>()?;
+                out.codes(&codes);
+            }
+            CodeCommand::Check { code } => out.code_checked(&ClientCode::parse(code)?),
+            CodeCommand::Show { qr, svg } => {
+                let vault = open_vault(&dir)?;
+                let session = unlock(&vault, profile, out)?;
+                let code = session
+                    .client_code()?
+                    .ok_or_else(|| Error::invalid_cli("code", "an educator's profile has no client code"))?;
+                let matrix = code.qr()?;
+                if let Some(path) = svg {
+                    std::fs::write(path, matrix.to_svg(8))?;
+                }
+                out.code_shown(&code, qr.then(|| matrix.to_terminal()).as_deref());
+            }
+            CodeCommand::Adopt { code } => {
+                let code = ClientCode::parse(code)?;
+                let vault = open_vault(&dir)?;
+                let session = unlock(&vault, profile, out)?;
+                session.adopt_client_code(&code)?;
+                out.note(&format!("this profile's code is now {code}"));
+            }
+        },
+        Command::Recovery { command: RecoveryCommand::Create } => {
+            let vault = open_vault(&dir)?;
+            let session = unlock(&vault, profile, out)?;
+            let secret = block_on(corridor_core::backup::create_recovery_kit(&session))?;
+            out.recovery_secret(secret.expose());
+        }
+        Command::Backup { command } => match command {
+            BackupCommand::Export { file } => {
+                let vault = open_vault(&dir)?;
+                let session = unlock(&vault, profile, out)?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|since| since.as_secs() as i64)
+                    .unwrap_or(0);
+                let bytes = corridor_core::backup::export(&session, now)?;
+                std::fs::write(file, &bytes)?;
+                out.note(&format!("backup written to {} ({} bytes)", file.display(), bytes.len()));
+            }
+            BackupCommand::Restore { file } => {
+                let metadata = std::fs::metadata(file)?;
+                if metadata.len() > corridor_core::backup::MAX_BACKUP_LEN as u64 {
+                    return Err(Error::BackupRejected("this file is too large to be a backup".into()));
+                }
+                let bytes = std::fs::read(file)?;
+                let secret = pin_input::read_recovery_secret()?;
+                let pin = pin_input::read_new_pin("CORRIDOR_PIN", "Choose a new PIN (at least 6 digits): ")?;
+                let vault = open_vault(&dir)?;
+                let session = block_on(corridor_core::backup::restore(&vault, bytes, secret, pin))?;
+                out.note(&format!(
+                    "restored: client code {} and {} settings",
+                    session.client_code()?.map(|code| code.to_string()).unwrap_or_default(),
+                    session.setting_count()?
+                ));
+            }
+        },
         Command::Cover { command } => match command {
             None => {
                 let cover = if is_set_up(&dir) {

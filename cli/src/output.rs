@@ -31,6 +31,8 @@ fn error_kind(error: &Error) -> &'static str {
         Error::AlreadySetUp(_) => "already_set_up",
         Error::InvalidInput { .. } => "invalid_input",
         Error::ProfileNotFound => "profile_not_found",
+        Error::InvalidCode { .. } => "invalid_code",
+        Error::BackupRejected(_) => "backup_rejected",
         Error::KeyFileDamaged(_) => "key_file_damaged",
         Error::DatabaseDamaged => "database_damaged",
         Error::NewerSchema { .. } => "newer_version",
@@ -83,6 +85,14 @@ impl Output {
                 }
                 Error::TooManyAttempts { retry_after_secs } => body["retry_after_secs"] = json!(retry_after_secs),
                 Error::InvalidInput { field, .. } => body["field"] = json!(field),
+                Error::InvalidCode { field, problem } => {
+                    body["field"] = json!(field);
+                    body["problem"] = json!(match problem {
+                        corridor_core::codes::CodeProblem::InvalidCharacter { .. } => "invalid_character",
+                        corridor_core::codes::CodeProblem::WrongLength { .. } => "wrong_length",
+                        corridor_core::codes::CodeProblem::CheckMismatch => "check_mismatch",
+                    });
+                }
                 _ => {}
             }
             eprintln!("{body}");
@@ -226,6 +236,51 @@ impl Output {
             println!("{}", json!({ "display": display, "unlocked": unlocked }));
         } else {
             println!("{display}");
+        }
+    }
+
+    pub fn codes(&self, codes: &[corridor_core::codes::ClientCode]) {
+        if self.json {
+            println!(
+                "{}",
+                json!({ "codes": codes.iter().map(|code| code.as_str()).collect::<Vec<_>>() })
+            );
+        } else {
+            for code in codes {
+                println!("{code}");
+            }
+        }
+    }
+
+    pub fn code_checked(&self, code: &corridor_core::codes::ClientCode) {
+        if self.json {
+            println!("{}", json!({ "valid": true, "code": code.as_str() }));
+        } else {
+            println!("{code}");
+        }
+    }
+
+    pub fn code_shown(&self, code: &corridor_core::codes::ClientCode, terminal_qr: Option<&str>) {
+        if self.json {
+            println!("{}", json!({ "code": code.as_str() }));
+        } else {
+            if let Some(drawing) = terminal_qr {
+                print!("{drawing}");
+            }
+            println!("{code}");
+        }
+    }
+
+    /// The recovery secret, shown once.
+    pub fn recovery_secret(&self, secret: &str) {
+        if self.json {
+            println!("{}", json!({ "recovery_secret": secret }));
+        } else {
+            println!("Your recovery secret (shown only now; write it down and keep it safe):");
+            println!();
+            println!("    {secret}");
+            println!();
+            println!("With it and a backup you can restore your code and settings on a new phone.");
         }
     }
 

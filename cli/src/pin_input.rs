@@ -39,3 +39,9 @@ fn read_raw(variable: &str, prompt: &str) -> Result<Zeroizing<String>, Error> {
             reason: format!("no terminal to ask for the PIN: set {variable}"),
         })
 }
+
+/// Reads the recovery secret from CORRIDOR_RECOVERY or a prompt without echo.
+pub fn read_recovery_secret() -> Result<corridor_core::codes::RecoverySecret, Error> {
+    let typed = read_raw("CORRIDOR_RECOVERY", "Recovery secret: ")?;
+    corridor_core::codes::RecoverySecret::parse(&typed)
+}

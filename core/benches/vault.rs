@@ -34,7 +34,7 @@ fn unlock_paths(criterion: &mut Criterion) {
     };
     let strengthener = Arc::new(SoftwareKeyStrengthener::in_data_dir(dir.path()).unwrap());
     let vault = Vault::open(dir.path(), strengthener, options).unwrap();
-    let session = block_on(vault.setup_personal(Pin::normalise(REAL).unwrap())).unwrap();
+    let session = block_on(vault.setup_personal(Pin::normalise(REAL).unwrap(), None)).unwrap();
     block_on(session.set_duress_pin(Pin::normalise(REAL).unwrap(), Pin::normalise(DURESS).unwrap(), false)).unwrap();
     drop(session);
 

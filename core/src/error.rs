@@ -57,6 +57,18 @@ pub enum Error {
     #[error("{field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
 
+    /// A typed or scanned code (or recovery secret) that is not valid, and why.
+    #[error("{field}: {problem}")]
+    InvalidCode {
+        field: &'static str,
+        problem: crate::codes::CodeProblem,
+    },
+
+    /// A backup that cannot be restored: wrong recovery secret, damaged or altered file, or a
+    /// newer format.
+    #[error("{0}")]
+    BackupRejected(String),
+
     /// No profile matches the given id or display name.
     #[error("no such profile on this device")]
     ProfileNotFound,

@@ -22,6 +22,8 @@ macro_rules! crash_point {
     };
 }
 
+pub mod backup;
+pub mod codes;
 pub mod disguise;
 pub mod error;
 pub mod kdf;

@@ -90,7 +90,7 @@ fn recording_vault(dir: &Path) -> (Vault, Arc<RecordingStrengthener>) {
 fn the_calculator_unlocks_with_the_pin_and_is_only_a_calculator_otherwise() {
     let dir = tempfile::tempdir().unwrap();
     let vault = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
-    block_on(vault.setup_personal(pin(PIN)))
+    block_on(vault.setup_personal(pin(PIN), None))
         .unwrap()
         .setting_set("marker", "real")
         .unwrap();
@@ -125,7 +125,7 @@ fn while_the_delay_runs_the_calculator_makes_no_attempt() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
     let vault = fast_vault(dir.path(), clock.clone()).unwrap();
-    block_on(vault.setup_personal(pin(PIN))).unwrap();
+    block_on(vault.setup_personal(pin(PIN), None)).unwrap();
     let disguise = Disguise::new(vault.clone(), NumberFormat::default());
     for wrong in ["111111", "222222", "333333", "444444", "555555"] {
         type_keys(&disguise, &format!("C{wrong}="));
@@ -148,7 +148,7 @@ fn while_the_delay_runs_the_calculator_makes_no_attempt() {
 fn the_duress_pin_opens_a_harmless_decoy_and_the_real_pin_still_works() {
     let dir = tempfile::tempdir().unwrap();
     let vault = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
-    let person = block_on(vault.setup_personal(pin(PIN))).unwrap();
+    let person = block_on(vault.setup_personal(pin(PIN), None)).unwrap();
     person.setting_set("client_code", "K7QM-4TX9-B2Q").unwrap();
     assert!(!person.has_duress_pin().unwrap());
 
@@ -238,7 +238,7 @@ fn duress_with_erase_leaves_what_a_decoy_only_user_would_have() {
     // A: the person uses the real profile, sets the duress PIN with erase, then is forced.
     let real_use = tempfile::tempdir().unwrap();
     let (vault, recorder) = recording_vault(real_use.path());
-    let person = block_on(vault.setup_personal(pin(PIN))).unwrap();
+    let person = block_on(vault.setup_personal(pin(PIN), None)).unwrap();
     let markers = ["K7QM-4TX9-B2Q", "PrEP refill 12 March", "assaulted near the depot"];
     for (index, marker) in markers.iter().enumerate() {
         person.setting_set(&format!("note{index}"), marker).unwrap();
@@ -256,7 +256,7 @@ fn duress_with_erase_leaves_what_a_decoy_only_user_would_have() {
     // B: someone who set up the app and only ever used the decoy (no erase ever happened).
     let decoy_only = tempfile::tempdir().unwrap();
     let (vault_b, recorder_b) = recording_vault(decoy_only.path());
-    let person_b = block_on(vault_b.setup_personal(pin(PIN))).unwrap();
+    let person_b = block_on(vault_b.setup_personal(pin(PIN), None)).unwrap();
     block_on(person_b.set_duress_pin(pin(PIN), pin(DURESS), false)).unwrap();
     drop(person_b);
     recorder_b.calls.lock().unwrap().clear();
@@ -305,7 +305,7 @@ fn duress_with_erase_leaves_what_a_decoy_only_user_would_have() {
 fn quick_delete_erases_everything_without_a_pin_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let (vault, recorder) = recording_vault(dir.path());
-    let session = block_on(vault.setup_personal(pin(PIN))).unwrap();
+    let session = block_on(vault.setup_personal(pin(PIN), None)).unwrap();
     session.setting_set("note", "QUICK-DELETE-MARKER").unwrap();
     let (db, key) = session.testing_database().unwrap();
     let device_secret = std::fs::read(dir.path().join("device.secret")).unwrap();
@@ -332,7 +332,7 @@ fn quick_delete_erases_everything_without_a_pin_and_is_idempotent() {
 
     vault.quick_delete().unwrap();
     // The directory can be set up again afterwards.
-    assert!(block_on(vault.setup_personal(pin(PIN))).is_ok());
+    assert!(block_on(vault.setup_personal(pin(PIN), None)).is_ok());
 }
 
 #[test]
@@ -356,7 +356,7 @@ fn quick_delete_on_a_tablet_erases_every_educator_and_says_what_would_be_lost() 
 fn quick_exit_locks_every_open_profile_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let vault = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
-    let first = block_on(vault.setup_personal(pin(PIN))).unwrap();
+    let first = block_on(vault.setup_personal(pin(PIN), None)).unwrap();
     let second = unlock(&vault, PIN).unwrap();
     vault.lock_all_sessions();
     assert!(first.is_locked() && second.is_locked());
@@ -368,7 +368,7 @@ fn the_wipe_after_failures_uses_the_same_crypto_erase() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
     let vault = fast_vault(dir.path(), clock.clone()).unwrap();
-    let session = block_on(vault.setup_personal(pin(PIN))).unwrap();
+    let session = block_on(vault.setup_personal(pin(PIN), None)).unwrap();
     session.set_wipe_after_failures(Some(5)).unwrap();
     let secret = std::fs::read(dir.path().join("device.secret")).unwrap();
     for wrong in ["111111", "222222", "333333", "444444", "555555"] {
@@ -385,7 +385,7 @@ fn covers_are_data_and_the_chosen_one_is_read_without_the_pin() {
     let dir = tempfile::tempdir().unwrap();
     let vault = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
     assert_eq!(disguise::current_cover(&vault).unwrap().id, "calculator");
-    let session = block_on(vault.setup_personal(pin(PIN))).unwrap();
+    let session = block_on(vault.setup_personal(pin(PIN), None)).unwrap();
     disguise::choose_cover(&session, "budget").unwrap();
     assert!(matches!(
         disguise::choose_cover(&session, "nope"),

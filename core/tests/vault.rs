@@ -23,7 +23,7 @@ fn pin(text: &str) -> Pin {
 fn personal(dir: &Path) -> (Vault, Arc<ManualClock>, Session) {
     let clock = ManualClock::new(START);
     let vault = fast_vault(dir, clock.clone()).unwrap();
-    let session = block_on(vault.setup_personal(pin(PIN))).unwrap();
+    let session = block_on(vault.setup_personal(pin(PIN), None)).unwrap();
     (vault, clock, session)
 }
 
@@ -71,7 +71,7 @@ fn a_personal_phone_gets_two_indistinguishable_profiles_and_opens_with_its_pin()
     assert!(unlock(&vault, "٤٨٢٩١٦").is_ok());
     // Setting up twice is refused and changes nothing.
     assert!(matches!(
-        block_on(vault.setup_personal(pin("135790"))),
+        block_on(vault.setup_personal(pin("135790"), None)),
         Err(Error::AlreadySetUp(_))
     ));
     assert!(unlock(&vault, PIN).is_ok());
@@ -412,7 +412,7 @@ fn an_interrupted_setup_leaves_nothing_behind() {
         "only files named like profile databases are removed"
     );
     assert!(!vault.status().unwrap().set_up);
-    block_on(vault.setup_personal(pin(PIN))).unwrap();
+    block_on(vault.setup_personal(pin(PIN), None)).unwrap();
 }
 
 #[test]
@@ -445,7 +445,7 @@ fn weak_pins_are_refused_at_setup_with_nothing_written() {
     let vault = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
     for weak in ["12345", "111111", "123456", "987654"] {
         assert!(matches!(
-            block_on(vault.setup_personal(pin(weak))),
+            block_on(vault.setup_personal(pin(weak), None)),
             Err(Error::InvalidInput { field: "pin", .. })
         ));
     }

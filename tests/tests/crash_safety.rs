@@ -31,7 +31,7 @@ fn unlock(vault: &Vault, text: &str) -> Result<Session, Error> {
 /// A phone with real data and a duress PIN that erases.
 fn prepared_phone(dir: &Path) {
     let vault = open(dir);
-    let person = block_on(vault.setup_personal(pin(PIN))).unwrap();
+    let person = block_on(vault.setup_personal(pin(PIN), None)).unwrap();
     person.setting_set("kept", MARKER).unwrap();
     block_on(person.set_duress_pin(pin(PIN), pin(DURESS), true)).unwrap();
 }

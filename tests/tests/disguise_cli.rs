@@ -129,8 +129,14 @@ fn the_interactive_calculator_opens_the_app_with_the_pin() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    assert_eq!(corridor(data, &[("CORRIDOR_PIN", PIN)], &["setup", "--role", "personal"]).code, 0);
-    assert_eq!(corridor(data, &[("CORRIDOR_PIN", PIN)], &["settings", "set", "lang", "pt"]).code, 0);
+    assert_eq!(
+        corridor(data, &[("CORRIDOR_PIN", PIN)], &["setup", "--role", "personal"]).code,
+        0
+    );
+    assert_eq!(
+        corridor(data, &[("CORRIDOR_PIN", PIN)], &["settings", "set", "lang", "pt"]).code,
+        0
+    );
     let mut child = Command::new(corridor_binary())
         .arg("--data-dir")
         .arg(data)
@@ -140,7 +146,12 @@ fn the_interactive_calculator_opens_the_app_with_the_pin() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"6*7=\nC111111=\nC482916=\nsettings get lang\nquit\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"6*7=\nC111111=\nC482916=\nsettings get lang\nquit\n")
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     let lines: Vec<&str> = text.lines().collect();

@@ -27,6 +27,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::codes::ClientCode;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::kdf::{AttemptKey, KdfParams, KdfPolicy};
@@ -325,9 +326,12 @@ impl Vault {
     }
 
     /// Sets up a personal phone: the person's profile, opened by `pin`, and a decoy profile.
-    pub async fn setup_personal(&self, pin: Pin) -> Result<Session> {
+    /// Sets up a personal phone: the person's profile, opened by `pin`, with a fresh client code
+    /// or the one already printed on the person's clinic card (so nobody is counted twice), and a
+    /// decoy profile.
+    pub async fn setup_personal(&self, pin: Pin, existing_code: Option<ClientCode>) -> Result<Session> {
         let vault = self.clone();
-        runtime::run_blocking(move || vault.setup_personal_blocking(&pin)).await
+        runtime::run_blocking(move || vault.setup_personal_blocking(&pin, existing_code)).await
     }
 
     /// Adds a peer educator's profile to a shared tablet (creating the tablet's directory).
@@ -342,7 +346,7 @@ impl Vault {
         runtime::run_blocking(move || vault.unlock_blocking(&pin, &selector)).await
     }
 
-    fn setup_personal_blocking(&self, pin: &Pin) -> Result<Session> {
+    fn setup_personal_blocking(&self, pin: &Pin, existing_code: Option<ClientCode>) -> Result<Session> {
         crate::pin::check_policy(pin)?;
         files::create_private_dir(&self.inner.dir)?;
         self.with_change_lock(|| {
@@ -353,11 +357,13 @@ impl Vault {
             let mut file = KeySlotFile::new(&self.inner.options.new_directory_kdf)?;
             let person = (ProfileId::random()?, SecretKey::random()?);
             let decoy = (ProfileId::random()?, SecretKey::random()?);
-            self.create_profile_database(&person.0, &person.1)?;
-            self.create_profile_database(&decoy.0, &decoy.1)?;
+            let code = match existing_code {
+                Some(code) => code,
+                None => ClientCode::generate()?,
+            };
+            crate::codes::store_client_code(&self.create_profile_database(&person.0, &person.1)?, &code)?;
             decoy::fill(
-                &self.profile_database_path(&decoy.0),
-                &decoy.1,
+                &self.create_profile_database(&decoy.0, &decoy.1)?,
                 self.clock().now_unix_secs(),
             )?;
             let attempt = self.derive(pin, &file, &[])?;
@@ -451,11 +457,10 @@ impl Vault {
         })
     }
 
-    fn create_profile_database(&self, id: &ProfileId, key: &SecretKey) -> Result<()> {
+    fn create_profile_database(&self, id: &ProfileId, key: &SecretKey) -> Result<rusqlite::Connection> {
         files::create_private_dir(&self.inner.dir.join(PROFILES_DIR))?;
         let path = self.profile_database_path(id);
-        store::open_encrypted(&path, key, OpenMode::CreateIfMissing, &profile::SCHEMA)?;
-        Ok(())
+        store::open_encrypted(&path, key, OpenMode::CreateIfMissing, &profile::SCHEMA)
     }
 
     fn derive(&self, pin: &Pin, file: &KeySlotFile, selector: &[u8]) -> Result<AttemptKey> {

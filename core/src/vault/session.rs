@@ -185,6 +185,25 @@ impl Session {
         runtime::run_blocking(move || vault.change_pin_blocking(index, profile, &current_pin, &new_pin)).await
     }
 
+    /// The person's client code (a personal profile has exactly one; an educator's has none).
+    pub fn client_code(&self) -> Result<Option<crate::codes::ClientCode>> {
+        self.with_open(|open| crate::codes::load_client_code(&open.connection))
+    }
+
+    /// Replaces the code made at setup with the one on the person's clinic card, so that the
+    /// person is never counted twice. Personal profiles only.
+    pub fn adopt_client_code(&self, code: &crate::codes::ClientCode) -> Result<()> {
+        if self.profile().role != crate::vault::ProfileRole::Personal {
+            return Err(Error::invalid("code", "only a phone's profile has a client code"));
+        }
+        self.with_open(|open| crate::codes::store_client_code(&open.connection, code))
+    }
+
+    /// Runs `work` with the profile's connection (capabilities inside the core).
+    pub(crate) fn with_connection<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.with_open(|open| work(&open.connection))
+    }
+
     /// Sets (or replaces) the duress PIN: typed instead of the PIN, it opens the decoy profile,
     /// and with `erase_on_duress` crypto-erases this profile at the same moment. Only a phone's
     /// own profile can do this; `current_pin` is checked as a counted attempt.
@@ -250,10 +269,10 @@ impl Session {
         })
     }
 
-    /// Runs `work` with the profile's connection (tests and later capabilities inside core).
+    /// Runs `work` with the profile's connection (for tests).
     #[cfg(feature = "test-support")]
     pub fn testing_with_connection<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        self.with_open(|open| work(&open.connection))
+        self.with_connection(work)
     }
 }
 
