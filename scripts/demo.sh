@@ -60,6 +60,25 @@ run --json calc --keys "730184="
 printf '(the real PIN opens nothing any more; the files look like those of a decoy-only user)\n'
 show ls -l "$phone/profiles"
 
+step "Client codes: random, checkable, scannable; nothing about the person"
+run code new --count 3
+run code check "k7qm 4tx9 b2q"
+run code check "K7QM-4TX9-BQ2"
+run code check "K7QM-4TX9-B2U"
+run CORRIDOR_PIN=505050 code show --qr
+
+step "Recovery kit: a secret shown once restores code and settings on a new phone"
+run CORRIDOR_PIN=505050 settings set language pt
+secret=$(CORRIDOR_PIN=505050 "$corridor" --data-dir "$phone" --json recovery create | sed 's/.*"recovery_secret":"\([^"]*\)".*/\1/')
+printf '$ CORRIDOR_PIN=505050 corridor recovery create\n(the recovery secret, shown once: %s)\n' "$secret"
+run CORRIDOR_PIN=505050 backup export "$phone.backup"
+newphone=$(mktemp -d)
+printf '$ CORRIDOR_RECOVERY=… CORRIDOR_PIN=271828 corridor --data-dir NEW_PHONE backup restore BACKUP\n'
+CORRIDOR_RECOVERY="$secret" CORRIDOR_PIN=271828 "$corridor" --data-dir "$newphone" backup restore "$phone.backup"
+printf '$ CORRIDOR_PIN=271828 corridor --data-dir NEW_PHONE settings get language\n'
+CORRIDOR_PIN=271828 "$corridor" --data-dir "$newphone" settings get language
+rm -rf "$newphone" "$phone.backup"
+
 step "Wrong PINs are counted on disk, across runs; from the 5th, each attempt must wait (the wipe is on: it counts down)"
 for guess in 111111 222222 333333 444444 555555; do run CORRIDOR_PIN=$guess unlock; done
 run --json calc --keys "730184="
