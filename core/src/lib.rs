@@ -28,6 +28,7 @@ pub mod disguise;
 pub mod error;
 pub mod kdf;
 pub mod pin;
+pub mod reminders;
 pub mod platform;
 pub mod runtime;
 pub mod secret;

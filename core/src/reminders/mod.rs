@@ -1,0 +1,2 @@
+//! Appointment and medication reminders whose text reveals nothing.
+pub mod schedule;
