@@ -13,12 +13,14 @@ mod codes;
 mod disguise;
 mod error;
 mod platform;
+mod reminders;
 mod vault;
 
 pub use codes::QrSymbol;
 pub use disguise::{CalculatorKey, ClearLabel, CoverInfo, Disguise, KeyPressResult, NumberFormat, UnlockAttempt};
 pub use error::{CodeProblemKind, CorridorError};
 pub use platform::KeyStrengthener;
+pub use reminders::{NotificationScheduler, ReminderInfo, ReminderRequest, Reminders, ScheduledNotification};
 pub use vault::{DeviceKind, ProfileRole, ProfileSession, ProfileSummary, Vault, VaultStatus};
 
 /// The version of the Corridor core library.

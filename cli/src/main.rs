@@ -5,6 +5,7 @@
 mod calc;
 mod output;
 mod pin_input;
+mod remind;
 mod shell;
 
 use std::path::PathBuf;
@@ -117,6 +118,11 @@ enum Command {
     Backup {
         #[command(subcommand)]
         command: BackupCommand,
+    },
+    /// Appointment and medication reminders whose text reveals nothing.
+    Remind {
+        #[command(subcommand)]
+        command: remind::RemindCommand,
     },
     /// The cover the disguise shows: `cover` shows it, `cover list` lists all, `cover set ID` chooses.
     Cover {
@@ -289,6 +295,9 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
             } => {}
             Command::Backup {
                 command: BackupCommand::Restore { .. },
+            } => {}
+            Command::Remind {
+                command: remind::RemindCommand::Handover { .. },
             } => {}
             _ => return Err(Error::NotSetUp),
         }
@@ -469,6 +478,14 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
                 ));
             }
         },
+        Command::Remind { command } => {
+            if let remind::RemindCommand::Handover { kind, at, site } = command {
+                return remind::handover(kind, at, *site, out);
+            }
+            let vault = open_vault(&dir)?;
+            let session = unlock(&vault, profile, out)?;
+            remind::run(&session, command, out)?;
+        }
         Command::Cover { command } => match command {
             None => {
                 let cover = if is_set_up(&dir) {

@@ -284,6 +284,15 @@ impl Output {
         }
     }
 
+    /// A JSON value with --json, else the given text.
+    pub fn value(&self, value: &serde_json::Value, text: &str) {
+        if self.json {
+            println!("{value}");
+        } else if !text.is_empty() {
+            println!("{text}");
+        }
+    }
+
     pub fn keys(&self, keys: &[String]) {
         if self.json {
             println!("{}", json!({ "keys": keys }));

@@ -267,9 +267,12 @@ fn duress_with_erase_leaves_what_a_decoy_only_user_would_have() {
 
     assert_eq!(calls_a, calls_b, "the host saw the same calls");
     assert_eq!(
-        calls_a.len(),
-        1,
-        "one strengthener call per attempt, no forget: {calls_a:?}"
+        calls_a,
+        [
+            "strengthen corridor/pin/v1 (48 bytes)",
+            "strengthen corridor/device/v1 (31 bytes)"
+        ],
+        "one call for the PIN, one for the device store (the decoy's locked plan), no forget"
     );
     assert_eq!(
         listing(real_use.path()),

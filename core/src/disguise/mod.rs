@@ -128,11 +128,16 @@ impl Disguise {
 
 /// The cover this device shows (readable without the PIN, from the device store).
 pub fn current_cover(vault: &Vault) -> Result<Cover> {
-    let chosen = match vault.device_store() {
-        Ok(store) => store.get(DEVICE_NAMESPACE, COVER_KEY)?,
-        Err(crate::Error::NotSetUp) => None,
-        Err(error) => return Err(error),
-    };
+    match vault.device_store() {
+        Ok(store) => cover_in(&store),
+        Err(crate::Error::NotSetUp) => cover::find(cover::DEFAULT_COVER),
+        Err(error) => Err(error),
+    }
+}
+
+/// The cover chosen in an open device store.
+pub fn cover_in(store: &crate::store::device::DeviceStore) -> Result<Cover> {
+    let chosen = store.get(DEVICE_NAMESPACE, COVER_KEY)?;
     match chosen.and_then(|bytes| String::from_utf8(bytes).ok()) {
         Some(id) => cover::find(&id).or_else(|_| cover::find(cover::DEFAULT_COVER)),
         None => cover::find(cover::DEFAULT_COVER),

@@ -2,7 +2,9 @@
 //!
 //! Version 1 held the settings store alone. Version 2 stamps each setting with its update time
 //! and adds `profile_meta` for the profile's own preferences that the core reads (the auto-lock
-//! idle time). Later capabilities add their tables with further versions.
+//! idle time, the client code, the recovery keys). Version 3 adds the reminders: their
+//! definitions (JSON bodies), the status of single occurrences, the adherence log and the
+//! person's own list of covert notification texts. Later capabilities add further versions.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -10,7 +12,7 @@ use crate::error::Result;
 use crate::store::Schema;
 
 pub const SCHEMA: Schema = Schema {
-    current: 2,
+    current: 3,
     create: "CREATE TABLE settings (
                  key TEXT PRIMARY KEY NOT NULL,
                  value TEXT NOT NULL,
@@ -19,15 +21,68 @@ pub const SCHEMA: Schema = Schema {
              CREATE TABLE profile_meta (
                  key TEXT PRIMARY KEY NOT NULL,
                  value BLOB NOT NULL
+             ) WITHOUT ROWID;
+             CREATE TABLE reminders (
+                 id TEXT PRIMARY KEY NOT NULL,
+                 body TEXT NOT NULL,
+                 active INTEGER NOT NULL DEFAULT 1,
+                 created_at INTEGER NOT NULL
+             ) WITHOUT ROWID;
+             CREATE TABLE reminder_occurrences (
+                 reminder_id TEXT NOT NULL,
+                 occurrence INTEGER NOT NULL,
+                 status TEXT NOT NULL,
+                 snoozed_until INTEGER,
+                 updated_at INTEGER NOT NULL,
+                 PRIMARY KEY (reminder_id, occurrence)
+             ) WITHOUT ROWID;
+             CREATE TABLE adherence (
+                 reminder_id TEXT NOT NULL,
+                 day TEXT NOT NULL,
+                 taken INTEGER NOT NULL,
+                 PRIMARY KEY (reminder_id, day)
+             ) WITHOUT ROWID;
+             CREATE TABLE covert_texts (
+                 position INTEGER PRIMARY KEY NOT NULL,
+                 text TEXT NOT NULL
+             );",
+    upgrades: &[
+        (
+            1,
+            "ALTER TABLE settings ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+             CREATE TABLE profile_meta (
+                 key TEXT PRIMARY KEY NOT NULL,
+                 value BLOB NOT NULL
              ) WITHOUT ROWID;",
-    upgrades: &[(
-        1,
-        "ALTER TABLE settings ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
-         CREATE TABLE profile_meta (
-             key TEXT PRIMARY KEY NOT NULL,
-             value BLOB NOT NULL
-         ) WITHOUT ROWID;",
-    )],
+        ),
+        (
+            2,
+            "CREATE TABLE reminders (
+                 id TEXT PRIMARY KEY NOT NULL,
+                 body TEXT NOT NULL,
+                 active INTEGER NOT NULL DEFAULT 1,
+                 created_at INTEGER NOT NULL
+             ) WITHOUT ROWID;
+             CREATE TABLE reminder_occurrences (
+                 reminder_id TEXT NOT NULL,
+                 occurrence INTEGER NOT NULL,
+                 status TEXT NOT NULL,
+                 snoozed_until INTEGER,
+                 updated_at INTEGER NOT NULL,
+                 PRIMARY KEY (reminder_id, occurrence)
+             ) WITHOUT ROWID;
+             CREATE TABLE adherence (
+                 reminder_id TEXT NOT NULL,
+                 day TEXT NOT NULL,
+                 taken INTEGER NOT NULL,
+                 PRIMARY KEY (reminder_id, day)
+             ) WITHOUT ROWID;
+             CREATE TABLE covert_texts (
+                 position INTEGER PRIMARY KEY NOT NULL,
+                 text TEXT NOT NULL
+             );",
+        ),
+    ],
 };
 
 /// The schema as version 1 created it; kept so that tests can build a version-1 database.
@@ -98,7 +153,7 @@ mod tests {
             connection.pragma_update(None, "user_version", 99).unwrap();
         }
         match open_encrypted(&path, &key, OpenMode::MustExist, &SCHEMA) {
-            Err(crate::Error::NewerSchema { found: 99, known: 2 }) => {}
+            Err(crate::Error::NewerSchema { found: 99, known: 3 }) => {}
             other => panic!("expected NewerSchema, got {:?}", other.err()),
         }
         let reopened = rusqlite::Connection::open(&path).unwrap();

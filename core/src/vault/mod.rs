@@ -187,6 +187,11 @@ impl Vault {
         self.inner.options.clock.as_ref()
     }
 
+    /// The wall-clock time of this vault's clock (the tests' clock in tests).
+    pub fn clock_now_unix(&self) -> i64 {
+        self.inner.options.clock.now_unix_secs()
+    }
+
     pub fn profile_database_path(&self, id: &ProfileId) -> PathBuf {
         self.inner.dir.join(PROFILES_DIR).join(format!("{}.db", id.to_hex()))
     }
@@ -732,6 +737,8 @@ impl Vault {
             display_name: (opened.content.role == SlotRole::Educator).then(|| opened.content.name.clone()),
         };
         let session = Session::new(self.clone(), summary, connection, opened.index, opened.content)?;
+        // After every unlock the locked plan is this profile's (the decoy's after a duress PIN).
+        crate::reminders::ReminderBook::new(session.clone()).refresh_locked_plan()?;
         let mut sessions = self
             .inner
             .sessions
