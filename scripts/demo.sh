@@ -79,6 +79,24 @@ printf '$ CORRIDOR_PIN=271828 corridor --data-dir NEW_PHONE settings get languag
 CORRIDOR_PIN=271828 "$corridor" --data-dir "$newphone" settings get language
 rm -rf "$newphone" "$phone.backup"
 
+step "Reminders whose text reveals nothing (times in Africa/Maputo)"
+export CORRIDOR_ZONE=Africa/Maputo
+soon=$(date -d "+2 days" +%F); later=$(date -d "+9 days" +%F)
+run CORRIDOR_PIN=505050 remind add --kind daily_pill --at "$soon 21:00"
+run CORRIDOR_PIN=505050 remind add --kind hiv_test --at "$later 10:00" --explicit
+run CORRIDOR_PIN=505050 remind add --kind contraceptive_injection --at "$later 08:00" --every 13w --count 4
+printf '(the lock screen sees only the cover texts; "unlocked:" is what an explicit reminder adds once unlocked)\n'
+run CORRIDOR_PIN=505050 remind plan --days 10
+payload=$("$corridor" remind handover --kind art_refill --at "$later 09:30" --site 42)
+printf '$ corridor remind handover --kind art_refill --at "%s 09:30" --site 42\n%s\n' "$later" "$payload"
+run CORRIDOR_PIN=505050 remind import-qr "$payload"
+run CORRIDOR_PIN=505050 remind list
+pill=$(CORRIDOR_PIN=505050 "$corridor" --data-dir "$phone" --json remind list | sed 's/.*"id":"\([0-9a-f]*\)","kind":"daily_pill".*/\1/')
+run CORRIDOR_PIN=505050 remind taken "$pill" --date "$(date -d yesterday +%F)"
+run CORRIDOR_PIN=505050 remind taken "$pill"
+run CORRIDOR_PIN=505050 remind adherence
+unset CORRIDOR_ZONE
+
 step "Wrong PINs are counted on disk, across runs; from the 5th, each attempt must wait (the wipe is on: it counts down)"
 for guess in 111111 222222 333333 444444 555555; do run CORRIDOR_PIN=$guess unlock; done
 run --json calc --keys "730184="

@@ -12,8 +12,8 @@
 //! derive the hub lookup id from the secret alone). The derived keys, never the secret, are kept
 //! in the person's encrypted profile so that later backups need no retyping.
 //!
-//! A snapshot holds the client code, the settings and the cover choice (the reminders and
-//! content capabilities add theirs). Never reports, attendance, the duress PIN or the wipe
+//! A snapshot holds the client code, the settings, the cover choice and the reminders (the
+//! content capability adds its progress). Never reports, attendance, the duress PIN or the wipe
 //! setting: those are set again on the new phone.
 //!
 //! File (all integers big-endian):
@@ -128,6 +128,9 @@ pub struct Snapshot {
     pub client_code: Option<String>,
     pub settings: BTreeMap<String, String>,
     pub cover: Option<String>,
+    /// The reminders (their definitions; not the adherence log or done/missed marks).
+    #[serde(default)]
+    pub reminders: Vec<crate::reminders::Reminder>,
     pub created_at: i64,
 }
 
@@ -141,6 +144,9 @@ impl Snapshot {
         }
         if self.settings.len() > 100_000 {
             return damaged("it holds too many settings");
+        }
+        if self.reminders.len() > 1_000 {
+            return damaged("it holds too many reminders");
         }
         for (key, value) in &self.settings {
             if crate::store::settings::check_key(key).is_err() || value.len() > crate::store::settings::MAX_VALUE_LEN {
@@ -193,10 +199,12 @@ pub fn snapshot(session: &Session, now_unix: i64) -> Result<Snapshot> {
         Ok(all)
     })?;
     let cover = Some(crate::disguise::current_cover(session.vault())?.id);
+    let reminders = session.with_connection(crate::reminders::list)?;
     Ok(Snapshot {
         client_code,
         settings,
         cover,
+        reminders,
         created_at: now_unix,
     })
 }
@@ -233,7 +241,14 @@ pub async fn restore(vault: &Vault, backup: Vec<u8>, secret: RecoverySecret, new
             crate::disguise::choose_cover(&session, &cover)?;
         }
     }
-    session.with_connection(|connection| profile::meta_set(connection, RECOVERY_META_KEY, &keys.to_bytes()))?;
+    let now = chrono::DateTime::from_timestamp(vault.clock_now_unix(), 0).unwrap_or_default();
+    session.with_connection(|connection| {
+        for reminder in &snapshot.reminders {
+            crate::reminders::restore(connection, reminder, now)?;
+        }
+        profile::meta_set(connection, RECOVERY_META_KEY, &keys.to_bytes())
+    })?;
+    crate::reminders::ReminderBook::new(session.clone()).refresh_locked_plan()?;
     Ok(session)
 }
 
@@ -334,6 +349,7 @@ mod tests {
             client_code: Some(ClientCode::generate().unwrap().as_str().to_string()),
             settings: [("language".to_string(), "pt".to_string())].into_iter().collect(),
             cover: Some("budget".into()),
+            reminders: Vec::new(),
             created_at: 1_800_000_000,
         }
     }

@@ -61,6 +61,19 @@ fn export_then_restore_on_a_new_phone_reproduces_code_settings_and_cover() {
     let code = person.client_code().unwrap().unwrap();
     person.setting_set("language", "pt").unwrap();
     person.setting_set("reminder.sound", "soft chime").unwrap();
+    let book = corridor_core::reminders::ReminderBook::new(person.clone());
+    let injection = book
+        .add(
+            &corridor_core::reminders::ReminderText {
+                kind: "contraceptive_injection".into(),
+                at: "2027-01-05 08:00".into(),
+                zone: "Africa/Maputo".into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap(),
+        )
+        .unwrap();
     disguise::choose_cover(&person, "budget").unwrap();
     block_on(person.set_duress_pin(pin(PIN), pin("505050"), true)).unwrap();
     person.set_wipe_after_failures(Some(10)).unwrap();
@@ -94,6 +107,14 @@ fn export_then_restore_on_a_new_phone_reproduces_code_settings_and_cover() {
     assert_eq!(
         restored.setting_get("reminder.sound").unwrap().as_deref(),
         Some("soft chime")
+    );
+    let restored_reminders = corridor_core::reminders::ReminderBook::new(restored.clone())
+        .list()
+        .unwrap();
+    assert_eq!(
+        restored_reminders,
+        vec![injection.clone()],
+        "the reminders come back as they were"
     );
     assert_eq!(disguise::current_cover(&old).unwrap().id, "budget");
     assert!(

@@ -313,6 +313,28 @@ fn store(connection: &Connection, reminder: &Reminder, now: DateTime<Utc>) -> Re
     Ok(())
 }
 
+/// Puts back a reminder from a backup, after checking it as if it were new.
+pub(crate) fn restore(connection: &Connection, reminder: &Reminder, now: DateTime<Utc>) -> Result<()> {
+    let damaged = |_| Error::BackupRejected("the backup is damaged: it holds a malformed reminder".into());
+    if reminder.id.len() != 16 || !reminder.id.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return Err(Error::BackupRejected(
+            "the backup is damaged: it holds a malformed reminder".into(),
+        ));
+    }
+    match &reminder.when {
+        When::Series(series) => series.validate().map(|_| ()).map_err(damaged)?,
+        When::Once { zone, .. } => zone
+            .parse::<chrono_tz::Tz>()
+            .map(|_| ())
+            .map_err(|_| damaged(Error::DatabaseDamaged))?,
+    }
+    check_label(&reminder.label).map_err(damaged)?;
+    if let Some(text) = &reminder.covert_text {
+        plan::check_covert_text(text).map_err(damaged)?;
+    }
+    store(connection, reminder, now)
+}
+
 /// Every active reminder, oldest first.
 pub fn list(connection: &Connection) -> Result<Vec<Reminder>> {
     let mut statement = connection.prepare("SELECT body FROM reminders WHERE active = 1 ORDER BY created_at, id")?;
@@ -531,8 +553,8 @@ pub struct Adherence {
     pub current_streak: u32,
     pub taken_last_30_days: u32,
     pub missed_last_30_days: u32,
-    /// Taken days over the days of the last 30 on which a dose was due (days without a log
-    /// count as not taken), from 0 to 1.
+    /// Taken days over the days of the last 30 on which a dose was due or logged (days due
+    /// without a log count as not taken), from 0 to 1.
     pub share_taken_last_30_days: f64,
     /// The last 30 days, oldest first: `Some(true)` taken, `Some(false)` missed, `None` not logged.
     pub days: Vec<(NaiveDate, Option<bool>)>,
@@ -557,7 +579,11 @@ pub fn adherence(connection: &Connection, id: &str, today: NaiveDate) -> Result<
         .map(|back| today - Duration::days(back))
         .map(|day| (day, status_of(day)))
         .collect();
-    let due_days = days.iter().filter(|(day, _)| *day >= first_due).count() as u32;
+    // A day counts when a dose was due (from the start on) or when one was logged anyway.
+    let due_days = days
+        .iter()
+        .filter(|(day, status)| *day >= first_due || status.is_some())
+        .count() as u32;
     let taken = days.iter().filter(|(_, status)| *status == Some(true)).count() as u32;
     let missed = days.iter().filter(|(_, status)| *status == Some(false)).count() as u32;
     let mut streak = 0;
