@@ -11,18 +11,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::Result;
 use crate::store::Schema;
 
-pub const SCHEMA: Schema = Schema {
-    current: 3,
-    create: "CREATE TABLE settings (
-                 key TEXT PRIMARY KEY NOT NULL,
-                 value TEXT NOT NULL,
-                 updated_at INTEGER NOT NULL DEFAULT 0
-             ) WITHOUT ROWID;
-             CREATE TABLE profile_meta (
-                 key TEXT PRIMARY KEY NOT NULL,
-                 value BLOB NOT NULL
-             ) WITHOUT ROWID;
-             CREATE TABLE reminders (
+/// The reminders' tables, added in version 3 (one text for the fresh schema and the upgrade).
+macro_rules! version_3_tables {
+    () => {
+        "CREATE TABLE reminders (
                  id TEXT PRIMARY KEY NOT NULL,
                  body TEXT NOT NULL,
                  active INTEGER NOT NULL DEFAULT 1,
@@ -45,7 +37,25 @@ pub const SCHEMA: Schema = Schema {
              CREATE TABLE covert_texts (
                  position INTEGER PRIMARY KEY NOT NULL,
                  text TEXT NOT NULL
-             );",
+             );"
+    };
+}
+
+pub const SCHEMA: Schema = Schema {
+    current: 3,
+    create: concat!(
+        "CREATE TABLE settings (
+                 key TEXT PRIMARY KEY NOT NULL,
+                 value TEXT NOT NULL,
+                 updated_at INTEGER NOT NULL DEFAULT 0
+             ) WITHOUT ROWID;
+             CREATE TABLE profile_meta (
+                 key TEXT PRIMARY KEY NOT NULL,
+                 value BLOB NOT NULL
+             ) WITHOUT ROWID;
+             ",
+        version_3_tables!()
+    ),
     upgrades: &[
         (
             1,
@@ -55,33 +65,7 @@ pub const SCHEMA: Schema = Schema {
                  value BLOB NOT NULL
              ) WITHOUT ROWID;",
         ),
-        (
-            2,
-            "CREATE TABLE reminders (
-                 id TEXT PRIMARY KEY NOT NULL,
-                 body TEXT NOT NULL,
-                 active INTEGER NOT NULL DEFAULT 1,
-                 created_at INTEGER NOT NULL
-             ) WITHOUT ROWID;
-             CREATE TABLE reminder_occurrences (
-                 reminder_id TEXT NOT NULL,
-                 occurrence INTEGER NOT NULL,
-                 status TEXT NOT NULL,
-                 snoozed_until INTEGER,
-                 updated_at INTEGER NOT NULL,
-                 PRIMARY KEY (reminder_id, occurrence)
-             ) WITHOUT ROWID;
-             CREATE TABLE adherence (
-                 reminder_id TEXT NOT NULL,
-                 day TEXT NOT NULL,
-                 taken INTEGER NOT NULL,
-                 PRIMARY KEY (reminder_id, day)
-             ) WITHOUT ROWID;
-             CREATE TABLE covert_texts (
-                 position INTEGER PRIMARY KEY NOT NULL,
-                 text TEXT NOT NULL
-             );",
-        ),
+        (2, version_3_tables!()),
     ],
 };
 

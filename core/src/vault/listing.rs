@@ -42,6 +42,22 @@ pub enum DirectoryKind {
 }
 
 impl Listing {
+    /// A phone's listing: its two profiles by id, sorted, so the order tells nothing.
+    pub fn phone(first: ProfileId, second: ProfileId) -> Listing {
+        let mut ids = [first, second];
+        ids.sort();
+        Listing {
+            profiles: ids
+                .iter()
+                .map(|id| ListedProfile {
+                    id: id.to_hex(),
+                    name: None,
+                    slot: None,
+                })
+                .collect(),
+        }
+    }
+
     pub fn kind(&self) -> Option<DirectoryKind> {
         if self.profiles.is_empty() {
             None

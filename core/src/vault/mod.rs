@@ -383,16 +383,7 @@ impl Vault {
                 erase_on_duress: false,
             };
             file.seal(index, &attempt.slot_key(index)?, &content)?;
-            let mut ids = [person.0, decoy.0];
-            ids.sort();
-            file.listing.profiles = ids
-                .iter()
-                .map(|id| ListedProfile {
-                    id: id.to_hex(),
-                    name: None,
-                    slot: None,
-                })
-                .collect();
+            file.listing = listing::Listing::phone(person.0, decoy.0);
             // The device store exists on every set-up device, whatever it will hold.
             DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())?;
             self.counter().write(&AttemptRecord::default())?;
@@ -524,16 +515,7 @@ impl Vault {
                 erase_on_duress: false,
             };
             file.seal(decoy.index, &attempt.slot_key(decoy.index)?, &resealed)?;
-            let mut ids = [replacement, decoy.content.profile];
-            ids.sort();
-            file.listing.profiles = ids
-                .iter()
-                .map(|id| ListedProfile {
-                    id: id.to_hex(),
-                    name: None,
-                    slot: None,
-                })
-                .collect();
+            file.listing = listing::Listing::phone(replacement, decoy.content.profile);
             self.write_keyslots(&file)?;
             crash_point!("duress: key slot destroyed");
             for id in erased {
