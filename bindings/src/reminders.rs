@@ -14,7 +14,7 @@ type Result<T> = std::result::Result<T, CorridorError>;
 
 /// One notification for the host: show `title`/`body` on the lock screen; `private_*`, when
 /// present, only once the phone is unlocked (Android's public version, iOS hidden previews).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ScheduledNotification {
     pub id: String,
     pub fire_at_unix: i64,
@@ -90,7 +90,7 @@ impl From<ReconcileReport> for ReconcileResult {
 }
 
 /// A reminder request as the form fields give it (see `ReminderText` in the core).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ReminderRequest {
     pub kind: String,
     pub at: String,
@@ -241,6 +241,13 @@ impl Reminders {
 
 #[uniffi::export]
 impl Vault {
+    /// Registers the host's scheduler so that quick delete and the wipe cancel every scheduled
+    /// notification before erasing.
+    pub fn set_notification_scheduler(&self, scheduler: Arc<dyn NotificationScheduler>) {
+        self.inner
+            .set_notification_scheduler(Arc::new(SchedulerShim(scheduler)))
+    }
+
     /// A reconcile without the PIN, from the locked plan (the host's boot receiver).
     pub fn reconcile_locked(&self, scheduler: Arc<dyn NotificationScheduler>) -> Result<ReconcileResult> {
         Ok(core_reminders::reconcile_locked(&self.inner, &SchedulerShim(scheduler))?.into())

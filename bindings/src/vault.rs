@@ -136,9 +136,11 @@ impl Vault {
         recovery_secret: String,
         new_pin: String,
     ) -> Result<Arc<ProfileSession>> {
-        let secret = crate::codes::take_recovery_secret(recovery_secret)?;
-        let pin = take_pin(new_pin, "new_pin")?;
-        let session = corridor_core::backup::restore(&self.inner, backup, secret, pin).await?;
+        let (secret, pin) = (
+            crate::codes::take_recovery_secret(recovery_secret),
+            take_pin(new_pin, "new_pin"),
+        );
+        let session = corridor_core::backup::restore(&self.inner, backup, secret?, pin?).await?;
         Ok(Arc::new(ProfileSession { inner: session }))
     }
 
@@ -240,17 +242,16 @@ impl ProfileSession {
 
     /// Changes this profile's PIN (re-wraps the data key; the database is not rewritten).
     pub async fn change_pin(&self, current_pin: String, new_pin: String) -> Result<()> {
-        let current = take_pin(current_pin, "current_pin")?;
-        let new = take_pin(new_pin, "new_pin")?;
-        Ok(self.inner.change_pin(current, new).await?)
+        // Both strings are taken (and wiped) before either error is returned.
+        let (current, new) = (take_pin(current_pin, "current_pin"), take_pin(new_pin, "new_pin"));
+        Ok(self.inner.change_pin(current?, new?).await?)
     }
 
     /// Sets or replaces the duress PIN (a phone's own profile only): typed instead of the PIN it
     /// opens the decoy, and with `erase_on_duress` crypto-erases this profile at that moment.
     pub async fn set_duress_pin(&self, current_pin: String, duress_pin: String, erase_on_duress: bool) -> Result<()> {
-        let current = take_pin(current_pin, "current_pin")?;
-        let duress = take_pin(duress_pin, "duress_pin")?;
-        Ok(self.inner.set_duress_pin(current, duress, erase_on_duress).await?)
+        let (current, duress) = (take_pin(current_pin, "current_pin"), take_pin(duress_pin, "duress_pin"));
+        Ok(self.inner.set_duress_pin(current?, duress?, erase_on_duress).await?)
     }
 
     pub async fn clear_duress_pin(&self, current_pin: String) -> Result<()> {

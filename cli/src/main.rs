@@ -237,9 +237,10 @@ pub(crate) fn open_vault(dir: &std::path::Path) -> Result<Vault, Error> {
     Vault::open(dir, strengthener, VaultOptions::default())
 }
 
-/// Whether `dir` holds a set-up vault (checked without creating anything).
+/// Whether `dir` holds Corridor data (checked without creating anything). An erase that a crash
+/// interrupted counts: opening the vault finishes it.
 fn is_set_up(dir: &std::path::Path) -> bool {
-    dir.join("keyslots").is_file()
+    Vault::holds_data(dir)
 }
 
 pub(crate) fn selector(vault: &Vault, profile: Option<&str>) -> Result<ProfileSelector, Error> {

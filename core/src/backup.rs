@@ -121,8 +121,8 @@ impl hkdf::KeyType for HkdfLength {
     }
 }
 
-/// What a backup holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What a backup holds. No `Debug`: it holds the client code and reminders.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     pub client_code: Option<String>,
@@ -299,10 +299,14 @@ fn check_header(bytes: &[u8]) -> Result<()> {
         return rejected("the backup is damaged: its format is unknown");
     }
     let length = u32::from_be_bytes(bytes[40..44].try_into().expect("4 bytes")) as usize;
-    if bytes.len() < HEADER_LEN + length {
+    // Checked: on a 32-bit phone the length from the file could overflow the sum.
+    let Some(expected) = HEADER_LEN.checked_add(length) else {
+        return rejected("the backup is damaged: its length is impossible");
+    };
+    if bytes.len() < expected {
         return rejected("the backup is damaged: it is truncated");
     }
-    if bytes.len() > HEADER_LEN + length {
+    if bytes.len() > expected {
         return rejected("the backup is damaged: it has trailing bytes");
     }
     Ok(())
@@ -379,7 +383,7 @@ mod tests {
         let keys = RecoveryKeys::derive(&RecoverySecret::generate().unwrap()).unwrap();
         let original = snapshot();
         let sealed = seal(&original, &keys).unwrap();
-        assert_eq!(open(&sealed, &keys).unwrap(), original);
+        assert!(open(&sealed, &keys).unwrap() == original, "the snapshot round-trips");
         let reason = |bytes: &[u8], keys: &RecoveryKeys| match open(bytes, keys) {
             Err(Error::BackupRejected(reason)) => reason,
             other => panic!("expected a rejection, got {:?}", other.map(|_| ())),

@@ -322,8 +322,8 @@ fn quick_delete_erases_everything_without_a_pin_and_is_idempotent() {
     let remaining: Vec<String> = listing(dir.path()).into_keys().collect();
     assert_eq!(
         remaining,
-        [".lock", "device.secret"],
-        "only the lock file and a fresh device key remain"
+        [".corridor", ".lock", "device.secret"],
+        "only the directory's marker, the lock file and a fresh device key remain"
     );
     assert_ne!(
         std::fs::read(dir.path().join("device.secret")).unwrap(),
@@ -398,4 +398,76 @@ fn covers_are_data_and_the_chosen_one_is_read_without_the_pin() {
     let reopened = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
     assert_eq!(disguise::current_cover(&reopened).unwrap().app_label, "Budget");
     let _ = SecretKey::LEN;
+}
+
+#[test]
+fn a_damaged_device_store_neither_locks_the_person_out_nor_disarms_the_wipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(START);
+    let vault = fast_vault(dir.path(), clock.clone()).unwrap();
+    let session = block_on(vault.setup_personal(pin(PIN), None)).unwrap();
+    session.setting_set("kept", "yes").unwrap();
+    session.set_wipe_after_failures(Some(5)).unwrap();
+    drop(session);
+    std::fs::write(dir.path().join("device.db"), b"not a database any more".repeat(300)).unwrap();
+    let opened = unlock(&vault, PIN).expect("the right PIN still opens the profile");
+    assert_eq!(opened.setting_get("kept").unwrap().as_deref(), Some("yes"));
+    drop(opened);
+    for wrong in ["111111", "222222", "333333", "444444", "555555"] {
+        clock.advance(std::time::Duration::from_secs(3600));
+        let _ = unlock(&vault, wrong);
+    }
+    assert!(
+        !vault.status().unwrap().set_up,
+        "the wipe happened although the device store was damaged"
+    );
+}
+
+#[test]
+fn erasing_cancels_every_notification_the_host_holds() {
+    use corridor_core::reminders::plan::{NotificationScheduler, PlannedNotification};
+    use corridor_core::reminders::{ReminderBook, ReminderText};
+    #[derive(Default)]
+    struct Host(Mutex<Vec<String>>);
+    impl NotificationScheduler for Host {
+        fn schedule(&self, notification: &PlannedNotification) -> corridor_core::Result<()> {
+            self.0.lock().unwrap().push(notification.id.clone());
+            Ok(())
+        }
+        fn cancel(&self, id: &str) -> corridor_core::Result<()> {
+            self.0.lock().unwrap().retain(|held| held != id);
+            Ok(())
+        }
+        fn pending(&self) -> corridor_core::Result<Option<Vec<String>>> {
+            Ok(Some(self.0.lock().unwrap().clone()))
+        }
+        fn max_pending(&self) -> u32 {
+            64
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let vault = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
+    let host = Arc::new(Host::default());
+    vault.set_notification_scheduler(host.clone());
+    let session = block_on(vault.setup_personal(pin(PIN), None)).unwrap();
+    let book = ReminderBook::new(session);
+    let at = chrono::DateTime::from_timestamp(START + 3 * 86_400, 0)
+        .unwrap()
+        .format("%Y-%m-%d 09:00")
+        .to_string();
+    let text = ReminderText {
+        kind: "hiv_test".into(),
+        at,
+        zone: "Africa/Maputo".into(),
+        explicit: true,
+        ..Default::default()
+    };
+    book.add(&text.parse().unwrap()).unwrap();
+    book.reconcile(host.as_ref()).unwrap();
+    assert_eq!(host.0.lock().unwrap().len(), 2);
+    vault.quick_delete().unwrap();
+    assert!(
+        host.0.lock().unwrap().is_empty(),
+        "nothing may fire after a quick delete"
+    );
 }

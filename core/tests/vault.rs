@@ -400,6 +400,8 @@ fn damaged_files_give_clear_errors_and_lose_nothing() {
 fn an_interrupted_setup_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
+    // A setup writes the directory's marker first, then the databases, then the key file.
+    std::fs::write(dir.path().join(".corridor"), b"corridor data directory 1\n").unwrap();
     std::fs::create_dir_all(dir.path().join("profiles")).unwrap();
     let stray = dir.path().join("profiles").join(format!("{}.db", "ab".repeat(16)));
     std::fs::write(&stray, b"half-created").unwrap();

@@ -159,3 +159,44 @@ fn the_interactive_calculator_opens_the_app_with_the_pin() {
     assert!(lines[4].starts_with("unlocked the personal profile"), "{text}");
     assert!(text.contains("corridor> pt"), "the app opened on the profile: {text}");
 }
+
+#[test]
+fn an_interrupted_quick_delete_is_finished_by_the_next_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert_eq!(
+        corridor(data, &[("CORRIDOR_PIN", PIN)], &["setup", "--role", "personal"]).code,
+        0
+    );
+    // As if the process died right after the erase's commit point.
+    std::fs::rename(data.join("keyslots"), data.join("keyslots.erasing")).unwrap();
+    let status = corridor(data, &[], &["--json", "status"]);
+    assert!(status.stdout.contains("\"set_up\":false"), "{}", status.stdout);
+    assert!(
+        !data.join("keyslots.erasing").exists(),
+        "the wrapped keys are destroyed"
+    );
+    let databases = std::fs::read_dir(data.join("profiles")).unwrap().count();
+    assert_eq!(databases, 0, "the databases are gone");
+    assert_eq!(
+        corridor(data, &[("CORRIDOR_PIN", PIN)], &["setup", "--role", "personal"]).code,
+        0
+    );
+}
+
+#[test]
+fn pointing_the_cli_at_another_directory_deletes_nothing_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    std::fs::write(data.join("device.db"), b"someone else's file").unwrap();
+    std::fs::create_dir(data.join("profiles")).unwrap();
+    std::fs::write(
+        data.join("profiles").join(format!("{}.db", "ab".repeat(16))),
+        b"not ours",
+    )
+    .unwrap();
+    assert_eq!(corridor(data, &[], &["status"]).code, 0);
+    assert_eq!(corridor(data, &[], &["calc", "--keys", "1+1="]).stdout.trim(), "2");
+    assert!(data.join("device.db").exists());
+    assert!(data.join("profiles").join(format!("{}.db", "ab".repeat(16))).exists());
+}

@@ -12,7 +12,8 @@
 //! length and a check that does not match each give their own error. The clinic, the peer
 //! educators' attendance and the phone all use this one parser.
 //!
-//! This module never stores a code; it must never derive one from anything about a person.
+//! A code is made only from randomness, never from anything about a person; the profile keeps
+//! its own in its encrypted database (`store_client_code`), nowhere else.
 
 pub mod check;
 
@@ -41,8 +42,12 @@ pub enum CodeProblem {
 impl std::fmt::Display for CodeProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CodeProblem::InvalidCharacter { character, position } => {
-                write!(f, "{character:?} (character {position}) is not used in codes")
+            // The character itself is not repeated: messages must not carry parts of a code.
+            CodeProblem::InvalidCharacter { position, .. } => {
+                write!(
+                    f,
+                    "character {position} is not used in codes (only 0-9 and A-Z without I, L, O, U)"
+                )
             }
             CodeProblem::WrongLength { found, expected } => {
                 write!(f, "a code has {expected} characters, not {found}")
@@ -134,9 +139,15 @@ fn codeword(data: &[u8]) -> Vec<u8> {
     word
 }
 
-/// A client code. Its text form is the only form: `K7QM-4TX9-B2Q`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A client code. Its text form is the only form: `K7QM-4TX9-B2Q`. Its `Debug` form hides it.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientCode(String);
+
+impl std::fmt::Debug for ClientCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientCode(…)")
+    }
+}
 
 impl ClientCode {
     pub const DATA_SYMBOLS: usize = 10;

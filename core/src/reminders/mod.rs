@@ -75,7 +75,7 @@ impl Kind {
         let wanted = text.trim().to_lowercase().replace(['-', ' '], "_");
         Kind::ALL.into_iter().find(|kind| kind.name() == wanted).ok_or_else(|| {
             let names: Vec<&str> = Kind::ALL.iter().map(|kind| kind.name()).collect();
-            Error::invalid("kind", format!("unknown kind {text:?}; one of {}", names.join(", ")))
+            Error::invalid("kind", format!("unknown kind; one of {}", names.join(", ")))
         })
     }
 
@@ -161,8 +161,8 @@ pub enum When {
     Series(LocalSchedule),
 }
 
-/// A reminder as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A reminder as stored. Its `Debug` form shows the id only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reminder {
     pub id: String,
@@ -181,8 +181,14 @@ pub struct Reminder {
     pub follow_up_of: Option<String>,
 }
 
+impl std::fmt::Debug for Reminder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reminder").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
 /// What the person asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewReminder {
     pub kind: Kind,
     pub label: Option<String>,
@@ -636,7 +642,7 @@ pub fn set_quiet_hours(connection: &Connection, quiet: Option<&QuietHours>) -> R
 }
 
 /// A reminder request as text (the CLI's flags, the shells' form fields), parsed in one place.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ReminderText {
     pub kind: String,
     /// "2026-12-01 08:00" (local, in `zone`).

@@ -28,8 +28,8 @@ use crate::reminders::{self, OccurrenceStatus, Reminder};
 use crate::store::device::DeviceStore;
 use crate::store::profile;
 
-/// One notification for the host to schedule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One notification for the host to schedule. Its `Debug` form hides the private texts.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedNotification {
     pub id: String,
     pub fire_at: DateTime<Utc>,
@@ -39,6 +39,17 @@ pub struct PlannedNotification {
     /// Shown only once the phone is unlocked; present for explicit reminders only.
     pub private_title: Option<String>,
     pub private_body: Option<String>,
+}
+
+impl std::fmt::Debug for PlannedNotification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlannedNotification")
+            .field("id", &self.id)
+            .field("fire_at", &self.fire_at)
+            .field("title", &self.title)
+            .field("body", &self.body)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the host's scheduler does (the Android AlarmManager/WorkManager shell, iOS
@@ -324,6 +335,14 @@ pub fn write_locked_plan(store: &DeviceStore, plan: &[PlannedNotification]) -> R
     )
 }
 
+/// Writes the locked plan back unchanged: the device-store work of an unlock, for a wrong PIN.
+pub fn rewrite_locked_plan(store: &DeviceStore) -> Result<()> {
+    let bytes = store
+        .get(DEVICE_NAMESPACE, LOCKED_PLAN_KEY)?
+        .unwrap_or_else(|| b"[]".to_vec());
+    store.put(DEVICE_NAMESPACE, LOCKED_PLAN_KEY, &bytes)
+}
+
 /// The locked plan as notifications (public texts only), from `now` on.
 pub fn read_locked_plan(store: &DeviceStore, now: DateTime<Utc>) -> Result<Vec<PlannedNotification>> {
     let Some(bytes) = store.get(DEVICE_NAMESPACE, LOCKED_PLAN_KEY)? else {
@@ -366,26 +385,34 @@ pub fn reconcile(
         None => recorded()?,
     };
     let mut report = ReconcileReport::default();
-    for id in &pending {
-        if !wanted.iter().any(|notification| &notification.id == id) {
-            scheduler.cancel(id)?;
-            report.cancelled += 1;
+    // What the host holds, kept up to date call by call, so that a failure halfway leaves a record
+    // that matches what the host really has.
+    let mut holding: Vec<String> = pending.clone();
+    let outcome = (|| -> Result<()> {
+        for id in &pending {
+            if !wanted.iter().any(|notification| &notification.id == id) {
+                scheduler.cancel(id)?;
+                holding.retain(|held| held != id);
+                report.cancelled += 1;
+            }
         }
-    }
-    for notification in &wanted {
-        if !pending.contains(&notification.id) {
-            scheduler.schedule(notification)?;
-            report.scheduled += 1;
+        for notification in &wanted {
+            if !pending.contains(&notification.id) {
+                scheduler.schedule(notification)?;
+                holding.push(notification.id.clone());
+                report.scheduled += 1;
+            }
         }
-    }
-    let now_pending: Vec<String> = wanted.iter().map(|notification| notification.id.clone()).collect();
-    report.pending = now_pending.len() as u32;
-    if recorded()? != now_pending {
+        Ok(())
+    })();
+    report.pending = holding.len() as u32;
+    if recorded()? != holding {
         store.put(
             DEVICE_NAMESPACE,
             SCHEDULED_RECORD_KEY,
-            &serde_json::to_vec(&now_pending).map_err(|_| Error::Internal("record encoding".into()))?,
+            &serde_json::to_vec(&holding).map_err(|_| Error::Internal("record encoding".into()))?,
         )?;
     }
+    outcome?;
     Ok(report)
 }

@@ -90,7 +90,8 @@ fn restrict_to_owner(path: &Path) -> Result<()> {
 }
 
 fn apply_key(connection: &Connection, key: &SecretKey) -> Result<()> {
-    let statement = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex::encode(key.expose())));
+    let key_hex = Zeroizing::new(hex::encode(key.expose()));
+    let statement = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key_hex.as_str()));
     // The statement holds the key: its error text is never passed on.
     connection
         .execute_batch(&statement)

@@ -1,14 +1,17 @@
 //! The failed-attempt counter: one per data directory, on disk, flushed before the KDF runs.
 //!
-//! File `attempts` (16 bytes): magic "CRDA", version u8 (1), reserved [3], failures u32,
-//! time of the last failure in Unix seconds as u32. Big-endian.
+//! File `attempts` (16 bytes): magic "CRDA", version u8 (1), the wipe limit u16 (0: off),
+//! reserved u8, failures u32, time of the last failure in Unix seconds as u32. Big-endian. The
+//! wipe limit lives here, beside the counter it applies to, so that it is read without the
+//! device store (which could be damaged) and without any other file.
 //!
 //! From the 5th consecutive failure, each attempt must wait: 30 s after the 5th, doubling with
 //! every further failure, at most an hour. The wait is counted from the last failure's wall-clock
 //! time; if the clock now reads earlier than that (someone set it back), the wait starts again
 //! from now, so setting the clock back never shortens it. A counter file that cannot be read is
-//! treated as at the delay threshold: an attacker cannot reset the counter by damaging it, and
-//! the person is never locked out for good.
+//! treated as at the delay threshold, and so is a missing one in a directory that is set up: an
+//! attacker cannot reset the counter by damaging or deleting it, and the person is never locked
+//! out for good.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +31,8 @@ pub const MAX_DELAY_SECS: u64 = 3600;
 pub struct AttemptRecord {
     pub failures: u32,
     pub last_failure_unix: u32,
+    /// Erase everything after this many consecutive failures (0: never).
+    pub wipe_after: u16,
 }
 
 impl AttemptRecord {
@@ -63,6 +68,7 @@ impl AttemptRecord {
         let mut out = [0u8; LEN];
         out[..4].copy_from_slice(MAGIC);
         out[4] = 1;
+        out[5..7].copy_from_slice(&self.wipe_after.to_be_bytes());
         out[8..12].copy_from_slice(&self.failures.to_be_bytes());
         out[12..16].copy_from_slice(&self.last_failure_unix.to_be_bytes());
         out
@@ -75,6 +81,7 @@ impl AttemptRecord {
         Some(AttemptRecord {
             failures: u32::from_be_bytes(bytes[8..12].try_into().ok()?),
             last_failure_unix: u32::from_be_bytes(bytes[12..16].try_into().ok()?),
+            wipe_after: u16::from_be_bytes([bytes[5], bytes[6]]),
         })
     }
 }
@@ -90,15 +97,19 @@ impl AttemptCounter {
         }
     }
 
-    /// Reads the record. Missing means no failures (a new directory); unreadable content means
-    /// the delay threshold (see the module comment).
-    pub fn read(&self) -> Result<AttemptRecord> {
+    /// Reads the record. Missing in a directory that is not set up means no failures; damaged,
+    /// or missing from a set-up directory, means the delay threshold (see the module comment).
+    pub fn read(&self, set_up: bool) -> Result<AttemptRecord> {
+        let threshold = AttemptRecord {
+            failures: FREE_ATTEMPTS + 1,
+            last_failure_unix: 0,
+            wipe_after: 0,
+        };
         match std::fs::read(&self.path) {
-            Ok(bytes) => Ok(AttemptRecord::decode(&bytes).unwrap_or(AttemptRecord {
-                failures: FREE_ATTEMPTS + 1,
-                last_failure_unix: 0,
-            })),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(AttemptRecord::default()),
+            Ok(bytes) => Ok(AttemptRecord::decode(&bytes).unwrap_or(threshold)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                Ok(if set_up { threshold } else { AttemptRecord::default() })
+            }
             Err(error) => Err(error.into()),
         }
     }
@@ -136,6 +147,7 @@ mod tests {
         let record = AttemptRecord {
             failures: 6,
             last_failure_unix: 1_000_000,
+            wipe_after: 0,
         };
         assert_eq!(record.retry_after_secs(1_000_000), 60);
         assert_eq!(record.retry_after_secs(1_000_050), 10);
@@ -145,24 +157,23 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_counter_file_counts_as_the_threshold_not_as_zero() {
+    fn a_damaged_or_deleted_counter_file_counts_as_the_threshold_not_as_zero() {
         let dir = tempfile::tempdir().unwrap();
         let counter = AttemptCounter::in_dir(dir.path());
-        assert_eq!(counter.read().unwrap().failures, 0);
-        counter
-            .write(&AttemptRecord {
-                failures: 3,
-                last_failure_unix: 7,
-            })
-            .unwrap();
+        assert_eq!(counter.read(false).unwrap().failures, 0);
         assert_eq!(
-            counter.read().unwrap(),
-            AttemptRecord {
-                failures: 3,
-                last_failure_unix: 7
-            }
+            counter.read(true).unwrap().failures,
+            FREE_ATTEMPTS + 1,
+            "deleted from a set-up directory"
         );
+        let record = AttemptRecord {
+            failures: 3,
+            last_failure_unix: 7,
+            wipe_after: 10,
+        };
+        counter.write(&record).unwrap();
+        assert_eq!(counter.read(true).unwrap(), record);
         std::fs::write(counter.path(), b"garbage").unwrap();
-        assert_eq!(counter.read().unwrap().failures, FREE_ATTEMPTS + 1);
+        assert_eq!(counter.read(true).unwrap().failures, FREE_ATTEMPTS + 1);
     }
 }

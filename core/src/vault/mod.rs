@@ -49,10 +49,12 @@ pub use session::{Session, DEFAULT_AUTO_LOCK_SECS, MAX_AUTO_LOCK_SECS, MIN_AUTO_
 const KEYSLOTS_FILE: &str = "keyslots";
 /// The key-slot file renamed at the start of an erase: its presence means "finish erasing".
 const TOMBSTONE_FILE: &str = "keyslots.erasing";
+/// Written at the first setup: only a directory that holds it is ever cleaned up, so pointing the
+/// app at some other directory can never delete files there.
+const MARKER_FILE: &str = ".corridor";
+const MARKER_CONTENT: &[u8] = b"corridor data directory 1\n";
 const PROFILES_DIR: &str = "profiles";
 const LOCK_FILE: &str = ".lock";
-const DEVICE_NAMESPACE: &str = "vault";
-const WIPE_AFTER_KEY: &str = "wipe_after_failures";
 /// The device-store namespace where sealed session uploads wait (filled by the sessions capability).
 pub const SESSION_OUTBOX_NAMESPACE: &str = "outbox.sessions";
 
@@ -143,6 +145,8 @@ struct VaultInner {
     changes: Mutex<()>,
     /// Every session opened through this vault, so that quick exit can lock them all.
     sessions: Mutex<Vec<session::SessionHandle>>,
+    /// The host's notification scheduler, if the shell registered one.
+    scheduler: Mutex<Option<Arc<dyn crate::reminders::plan::NotificationScheduler>>>,
 }
 
 /// The result of one PIN attempt that opened a slot.
@@ -166,13 +170,12 @@ impl Vault {
                 options,
                 changes: Mutex::new(()),
                 sessions: Mutex::new(Vec::new()),
+                scheduler: Mutex::new(None),
             }),
         };
         if vault.inner.dir.is_dir() {
             vault.with_change_lock(|| {
-                if vault.tombstone_path().exists() {
-                    vault.finish_erase()?;
-                }
+                vault.finish_interrupted_erase()?;
                 vault.remove_unreferenced_files()
             })?;
         }
@@ -202,6 +205,23 @@ impl Vault {
 
     fn tombstone_path(&self) -> PathBuf {
         self.inner.dir.join(TOMBSTONE_FILE)
+    }
+
+    fn marker_path(&self) -> PathBuf {
+        self.inner.dir.join(MARKER_FILE)
+    }
+
+    /// Finishes an erase that a crash interrupted after its commit point.
+    fn finish_interrupted_erase(&self) -> Result<()> {
+        if self.tombstone_path().exists() {
+            self.finish_erase()?;
+        }
+        Ok(())
+    }
+
+    /// Whether `dir` holds Corridor data (set up, or an erase still to finish), without opening it.
+    pub fn holds_data(dir: &Path) -> bool {
+        dir.join(KEYSLOTS_FILE).is_file() || dir.join(TOMBSTONE_FILE).is_file()
     }
 
     fn counter(&self) -> AttemptCounter {
@@ -255,6 +275,9 @@ impl Vault {
 
     /// Profile databases whose id no listing names are what an interrupted setup or wipe left.
     fn remove_unreferenced_files(&self) -> Result<()> {
+        if !self.marker_path().is_file() {
+            return Ok(());
+        }
         let listed: Vec<String> = match self.read_keyslots() {
             Ok(Some(file)) => file.listing.profiles.iter().map(|profile| profile.id.clone()).collect(),
             Ok(None) => Vec::new(),
@@ -295,15 +318,11 @@ impl Vault {
         let file = self.read_keyslots()?;
         let now = self.clock().now_unix_secs();
         let record = if file.is_some() {
-            self.counter().read()?
+            self.counter().read(true)?
         } else {
             AttemptRecord::default()
         };
-        // Informational: a directory that cannot be written still shows its status.
-        let wipe_after_failures = match &file {
-            Some(_) => self.wipe_after_failures().ok().flatten(),
-            None => None,
-        };
+        let wipe_after_failures = (record.wipe_after > 0).then_some(record.wipe_after as u32);
         Ok(VaultStatus {
             set_up: file.is_some(),
             kind: file.as_ref().and_then(|file| file.listing.kind()),
@@ -358,6 +377,8 @@ impl Vault {
             if self.read_keyslots()?.is_some() {
                 return Err(Error::AlreadySetUp("this device already has a profile"));
             }
+            self.finish_interrupted_erase()?;
+            files::write_atomically(&self.marker_path(), MARKER_CONTENT)?;
             self.remove_unreferenced_files()?;
             let mut file = KeySlotFile::new(&self.inner.options.new_directory_kdf)?;
             let person = (ProfileId::random()?, SecretKey::random()?);
@@ -401,6 +422,8 @@ impl Vault {
             let mut file = match self.read_keyslots()? {
                 Some(file) => file,
                 None => {
+                    self.finish_interrupted_erase()?;
+                    files::write_atomically(&self.marker_path(), MARKER_CONTENT)?;
                     self.remove_unreferenced_files()?;
                     KeySlotFile::new(&self.inner.options.new_directory_kdf)?
                 }
@@ -489,6 +512,7 @@ impl Vault {
     /// if the process dies first, by the next `Vault::open`. No host call is made beyond the one
     /// every unlock makes.
     fn erase_person_behind_decoy(&self, decoy: &Opened, attempt: &AttemptKey) -> Result<()> {
+        self.lock_all_sessions();
         self.with_change_lock(|| {
             let mut file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
             let erased: Vec<ProfileId> = file
@@ -567,9 +591,9 @@ impl Vault {
 
         // Count the attempt, durably, before the KDF runs: killing the app now still counts it.
         let now = self.clock().now_unix_secs();
-        let failures = self.with_change_lock(|| {
+        let counted = self.with_change_lock(|| {
             let counter = self.counter();
-            let mut record = counter.read()?;
+            let mut record = counter.read(true)?;
             let wait = record.retry_after_secs(now);
             if wait > 0 {
                 if record.clock_went_back(now) {
@@ -581,7 +605,7 @@ impl Vault {
             record.failures = record.failures.saturating_add(1);
             record.last_failure_unix = unix_to_u32(now);
             counter.write(&record)?;
-            Ok(record.failures)
+            Ok(record)
         })?;
 
         let attempt = self.derive(pin, &file, &selector_bytes)?;
@@ -601,16 +625,21 @@ impl Vault {
             .find(|(index, content)| wanted(*index, content));
         match found {
             Some((index, content)) => {
-                self.with_change_lock(|| self.counter().write(&AttemptRecord::default()))?;
+                let reset = AttemptRecord {
+                    wipe_after: counted.wipe_after,
+                    ..AttemptRecord::default()
+                };
+                self.with_change_lock(|| self.counter().write(&reset))?;
                 Ok((Opened { index, content }, attempt))
             }
-            None => Err(self.after_failure(failures, now)?),
+            None => Err(self.after_failure(&counted, now)?),
         }
     }
 
     /// What a failed attempt leads to: the error to report, after the wipe if it is due.
-    fn after_failure(&self, failures: u32, now: i64) -> Result<Error> {
-        let wipe_after = self.wipe_after_failures().unwrap_or(None);
+    fn after_failure(&self, counted: &AttemptRecord, now: i64) -> Result<Error> {
+        let failures = counted.failures;
+        let wipe_after = (counted.wipe_after > 0).then_some(counted.wipe_after as u32);
         if let Some(limit) = wipe_after {
             if failures >= limit {
                 self.with_change_lock(|| self.erase_everything())?;
@@ -620,18 +649,25 @@ impl Vault {
                 });
             }
         }
+        // The work a successful attempt does after the slots (a counter write, a device-store
+        // write), done here too so that a wrong PIN costs what a right one does.
+        self.with_change_lock(|| self.counter().write(counted))?;
+        self.touch_locked_plan();
         let attempts_left = match wipe_after {
             Some(limit) => limit - failures,
             None => (FREE_ATTEMPTS + 1).saturating_sub(failures),
         };
-        let record = AttemptRecord {
-            failures,
-            last_failure_unix: unix_to_u32(now),
-        };
         Ok(Error::WrongPin {
             attempts_left,
-            retry_after_secs: record.retry_after_secs(now),
+            retry_after_secs: counted.retry_after_secs(now),
         })
+    }
+
+    /// Rewrites the locked plan unchanged (best effort): the device-store work of an unlock.
+    fn touch_locked_plan(&self) {
+        if let Ok(store) = self.device_store() {
+            let _ = crate::reminders::plan::rewrite_locked_plan(&store);
+        }
     }
 
     /// Crypto-erase of the whole directory, crash-safe. The commit point is one rename of the
@@ -640,6 +676,7 @@ impl Vault {
     /// keys and removes the rest. There is never a profile that exists but cannot be opened.
     fn erase_everything(&self) -> Result<()> {
         self.lock_all_sessions();
+        self.cancel_scheduled_notifications();
         let keyslots = self.keyslots_path();
         if keyslots.exists() {
             std::fs::rename(&keyslots, self.tombstone_path())?;
@@ -664,6 +701,29 @@ impl Vault {
         crash_point!("erase: databases removed");
         files::remove_if_present(self.counter().path())?;
         files::sync_dir(&self.inner.dir)
+    }
+
+    /// Asks the host's scheduler (if one is registered) to cancel every notification the core
+    /// scheduled, so that nothing fires after an erase. Best effort: the erase goes on regardless.
+    fn cancel_scheduled_notifications(&self) {
+        let scheduler = self
+            .inner
+            .scheduler
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        if let (Some(scheduler), Ok(store)) = (scheduler, self.device_store()) {
+            let _ = crate::reminders::plan::reconcile(&store, scheduler.as_ref(), &[]);
+        }
+    }
+
+    /// Registers the host's notification scheduler, used when an erase must cancel everything.
+    pub fn set_notification_scheduler(&self, scheduler: Arc<dyn crate::reminders::plan::NotificationScheduler>) {
+        *self
+            .inner
+            .scheduler
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(scheduler);
     }
 
     /// Quick delete: crypto-erases every profile on this device (on a tablet, every educator's),
@@ -704,7 +764,10 @@ impl Vault {
         if !self.keyslots_path().exists() {
             return Ok(0);
         }
-        Ok(self.counter().read()?.retry_after_secs(self.clock().now_unix_secs()))
+        Ok(self
+            .counter()
+            .read(true)?
+            .retry_after_secs(self.clock().now_unix_secs()))
     }
 
     fn session_for(&self, opened: Opened) -> Result<Session> {
@@ -720,7 +783,8 @@ impl Vault {
         };
         let session = Session::new(self.clone(), summary, connection, opened.index, opened.content)?;
         // After every unlock the locked plan is this profile's (the decoy's after a duress PIN).
-        crate::reminders::ReminderBook::new(session.clone()).refresh_locked_plan()?;
+        // Best effort: a damaged device store must never keep a person out of their profile.
+        let _ = crate::reminders::ReminderBook::new(session.clone()).refresh_locked_plan();
         let mut sessions = self
             .inner
             .sessions
@@ -756,17 +820,20 @@ impl Vault {
             ProfileSelector::Id(id) => id.0.to_vec(),
             ProfileSelector::Any => Vec::new(),
         };
-        let (opened, _) = self.attempt(current_pin, &selector, |opened_index, content| {
+        let (_, current_attempt) = self.attempt(current_pin, &selector, |opened_index, content| {
             opened_index == index && content.profile == profile
         })?;
         self.with_change_lock(|| {
-            // Re-read under the lock: another process may have changed other slots meanwhile.
+            // Re-read and re-open under the lock: another process may have changed slots meanwhile.
             let mut file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
+            let content = file
+                .open_slot(index, &current_attempt.slot_key(index)?)
+                .ok_or(Error::Locked)?;
             let new_attempt = self.derive(new_pin, &file, &selector_bytes)?;
             if file.open_all(&new_attempt)?.iter().any(|(other, _)| *other != index) {
                 return Err(Error::invalid("new_pin", "choose a different PIN"));
             }
-            file.seal(index, &new_attempt.slot_key(index)?, &opened.content)?;
+            file.seal(index, &new_attempt.slot_key(index)?, &content)?;
             self.write_keyslots(&file)
         })
     }
@@ -790,12 +857,15 @@ impl Vault {
                 other => other,
             })?;
         }
-        let (opened, current_attempt) = self.attempt(current_pin, &ProfileSelector::Any, |index, content| {
+        let (_, current_attempt) = self.attempt(current_pin, &ProfileSelector::Any, |index, content| {
             index == person_index && content.profile == person && content.role == SlotRole::Personal
         })?;
         self.with_change_lock(|| {
+            // Re-read and re-open under the lock: another process may have changed slots meanwhile.
             let mut file = self.read_keyslots()?.ok_or(Error::NotSetUp)?;
-            let mut person_content = opened.content;
+            let mut person_content = file
+                .open_slot(person_index, &current_attempt.slot_key(person_index)?)
+                .ok_or(Error::Locked)?;
             let (decoy_id, decoy_key) = person_content
                 .companion
                 .as_ref()
@@ -841,11 +911,8 @@ impl Vault {
         if self.read_keyslots()?.is_none() {
             return Ok(None);
         }
-        let store = DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())?;
-        Ok(match store.get(DEVICE_NAMESPACE, WIPE_AFTER_KEY)? {
-            Some(bytes) if bytes.len() == 4 => Some(u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])),
-            _ => None,
-        })
+        let record = self.counter().read(true)?;
+        Ok((record.wipe_after > 0).then_some(record.wipe_after as u32))
     }
 
     pub(crate) fn set_wipe_after_failures(&self, limit: Option<u32>) -> Result<()> {
@@ -857,11 +924,12 @@ impl Vault {
                 ));
             }
         }
-        let store = DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())?;
-        match limit {
-            Some(limit) => store.put(DEVICE_NAMESPACE, WIPE_AFTER_KEY, &limit.to_be_bytes()),
-            None => store.delete(DEVICE_NAMESPACE, WIPE_AFTER_KEY).map(|_| ()),
-        }
+        self.with_change_lock(|| {
+            let counter = self.counter();
+            let mut record = counter.read(true)?;
+            record.wipe_after = limit.unwrap_or(0) as u16;
+            counter.write(&record)
+        })
     }
 
     /// Opens the device store (no PIN needed).
