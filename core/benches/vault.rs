@@ -60,6 +60,33 @@ fn unlock_paths(criterion: &mut Criterion) {
             )
         });
     }
+    // The first duress unlock with erase also destroys the person's slot, writes a fresh empty
+    // profile and deletes files: measured on its own, from a fresh phone each time.
+    group.sample_size(20);
+    group.bench_function("duress PIN with erase (first use)", |bench| {
+        bench.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let options = VaultOptions {
+                    kdf_policy: KdfPolicy::PRODUCTION,
+                    new_directory_kdf: KdfParams::PRODUCTION,
+                    clock: ManualClock::new(1_800_000_000),
+                };
+                let strengthener = Arc::new(SoftwareKeyStrengthener::in_data_dir(dir.path()).unwrap());
+                let vault = Vault::open(dir.path(), strengthener, options).unwrap();
+                let person = block_on(vault.setup_personal(Pin::normalise(REAL).unwrap(), None)).unwrap();
+                block_on(person.set_duress_pin(Pin::normalise(REAL).unwrap(), Pin::normalise(DURESS).unwrap(), true))
+                    .unwrap();
+                drop(person);
+                (dir, vault)
+            },
+            |(dir, vault)| {
+                assert!(block_on(vault.unlock(Pin::normalise(DURESS).unwrap(), ProfileSelector::Any)).is_ok());
+                dir
+            },
+            BatchSize::PerIteration,
+        )
+    });
     group.finish();
 }
 
