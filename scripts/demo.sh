@@ -71,6 +71,8 @@ step "Recovery kit: a secret shown once restores code and settings on a new phon
 run CORRIDOR_PIN=505050 settings set language pt
 secret=$(CORRIDOR_PIN=505050 "$corridor" --data-dir "$phone" --json recovery create | sed 's/.*"recovery_secret":"\([^"]*\)".*/\1/')
 printf '$ CORRIDOR_PIN=505050 corridor recovery create\n(the recovery secret, shown once: %s)\n' "$secret"
+printf '$ CORRIDOR_RECOVERY=… CORRIDOR_PIN=505050 corridor recovery confirm\n'
+CORRIDOR_RECOVERY="$secret" CORRIDOR_PIN=505050 "$corridor" --data-dir "$phone" recovery confirm
 run CORRIDOR_PIN=505050 backup export "$phone.backup"
 newphone=$(mktemp -d)
 printf '$ CORRIDOR_RECOVERY=… CORRIDOR_PIN=271828 corridor --data-dir NEW_PHONE backup restore BACKUP\n'

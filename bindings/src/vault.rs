@@ -287,6 +287,12 @@ impl ProfileSession {
         Ok(secret.expose().to_string())
     }
 
+    /// Confirms the recovery kit with the secret typed back; backups need a confirmed kit.
+    pub async fn confirm_recovery_kit(&self, recovery_secret: String) -> Result<()> {
+        let typed = crate::codes::take_recovery_secret(recovery_secret)?;
+        Ok(corridor_core::backup::confirm_recovery_kit(&self.inner, typed).await?)
+    }
+
     pub fn has_recovery_kit(&self) -> Result<bool> {
         Ok(corridor_core::backup::has_recovery_kit(&self.inner)?)
     }

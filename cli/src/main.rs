@@ -169,6 +169,8 @@ enum CodeCommand {
 enum RecoveryCommand {
     /// Create (or replace) the recovery kit and show its secret once.
     Create,
+    /// Confirm the kit with the secret typed back (CORRIDOR_RECOVERY or a prompt); backups need it.
+    Confirm,
 }
 
 #[derive(Subcommand)]
@@ -444,11 +446,20 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
                 out.note(&format!("this profile's code is now {code}"));
             }
         },
-        Command::Recovery { command: RecoveryCommand::Create } => {
+        Command::Recovery { command } => {
             let vault = open_vault(&dir)?;
             let session = unlock(&vault, profile, out)?;
-            let secret = block_on(corridor_core::backup::create_recovery_kit(&session))?;
-            out.recovery_secret(secret.expose());
+            match command {
+                RecoveryCommand::Create => {
+                    let secret = block_on(corridor_core::backup::create_recovery_kit(&session))?;
+                    out.recovery_secret(secret.expose());
+                }
+                RecoveryCommand::Confirm => {
+                    let typed = pin_input::read_recovery_secret()?;
+                    block_on(corridor_core::backup::confirm_recovery_kit(&session, typed))?;
+                    out.note("recovery kit confirmed: backups can be made");
+                }
+            }
         }
         Command::Backup { command } => match command {
             BackupCommand::Export { file } => {

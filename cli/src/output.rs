@@ -281,6 +281,7 @@ impl Output {
             println!("    {secret}");
             println!();
             println!("With it and a backup you can restore your code and settings on a new phone.");
+            println!("Confirm it now: corridor recovery confirm (it asks for the secret).");
         }
     }
 

@@ -158,10 +158,12 @@ impl Snapshot {
 }
 
 const RECOVERY_META_KEY: &str = "recovery_keys";
+const PENDING_RECOVERY_META_KEY: &str = "recovery_keys_pending";
 
-/// Creates (or replaces) the profile's recovery kit: a fresh recovery secret, returned to be
-/// shown once and never stored; the keys derived from it are kept in the profile. Backups made
-/// before with an older secret still open with that secret.
+/// Starts a recovery kit: a fresh recovery secret, returned to be shown once and never stored.
+/// Its keys wait in the profile until [`confirm_recovery_kit`] proves the person wrote the secret
+/// down, so no backup is ever sealed to a secret nobody saw. Backups made before with an older
+/// secret still open with that secret.
 pub async fn create_recovery_kit(session: &Session) -> Result<RecoverySecret> {
     session.touch()?;
     let secret = RecoverySecret::generate()?;
@@ -170,8 +172,30 @@ pub async fn create_recovery_kit(session: &Session) -> Result<RecoverySecret> {
         move || RecoveryKeys::derive(&copy)
     })
     .await?;
-    session.with_connection(|connection| profile::meta_set(connection, RECOVERY_META_KEY, &keys.to_bytes()))?;
+    session.with_connection(|connection| profile::meta_set(connection, PENDING_RECOVERY_META_KEY, &keys.to_bytes()))?;
     Ok(secret)
+}
+
+/// Confirms the recovery kit with the secret typed back: it becomes the kit that backups use.
+pub async fn confirm_recovery_kit(session: &Session, typed: RecoverySecret) -> Result<()> {
+    let pending = session
+        .with_connection(|connection| profile::meta_get(connection, PENDING_RECOVERY_META_KEY))?
+        .ok_or_else(|| Error::invalid("recovery_secret", "create a recovery kit first"))?;
+    let pending = Zeroizing::new(pending);
+    let keys = runtime::run_blocking(move || RecoveryKeys::derive(&typed)).await?;
+    if keys.to_bytes().as_slice() != pending.as_slice() {
+        return Err(Error::invalid(
+            "recovery_secret",
+            "this is not the recovery secret just shown: check it and type it again",
+        ));
+    }
+    session.with_connection(|connection| {
+        let transaction = connection.unchecked_transaction()?;
+        profile::meta_set(&transaction, RECOVERY_META_KEY, &keys.to_bytes())?;
+        transaction.execute("DELETE FROM profile_meta WHERE key = ?1", [PENDING_RECOVERY_META_KEY])?;
+        transaction.commit()?;
+        Ok(())
+    })
 }
 
 pub fn has_recovery_kit(session: &Session) -> Result<bool> {
@@ -182,7 +206,7 @@ pub fn has_recovery_kit(session: &Session) -> Result<bool> {
 pub fn recovery_keys(session: &Session) -> Result<RecoveryKeys> {
     let bytes = session
         .with_connection(|connection| profile::meta_get(connection, RECOVERY_META_KEY))?
-        .ok_or_else(|| Error::invalid("recovery", "create a recovery kit first"))?;
+        .ok_or_else(|| Error::invalid("recovery", "create a recovery kit and confirm its secret first"))?;
     RecoveryKeys::from_bytes(&Zeroizing::new(bytes))
 }
 
@@ -216,8 +240,10 @@ pub fn export(session: &Session, now_unix: i64) -> Result<Vec<u8>> {
 }
 
 /// Restores a backup into a data directory that has no profile yet: sets up a phone with the
-/// backed-up client code under `new_pin`, then puts back the settings and the cover. The same
-/// recovery secret keeps working for later backups.
+/// backed-up client code under `new_pin`, with the settings, reminders and recovery keys written
+/// into the new profile in one transaction *before* the setup commits, so a crash leaves either
+/// nothing or the whole restore. The cover is chosen last (a crash there keeps the default one).
+/// The same recovery secret keeps working for later backups.
 pub async fn restore(vault: &Vault, backup: Vec<u8>, secret: RecoverySecret, new_pin: Pin) -> Result<Session> {
     check_header(&backup)?;
     crate::pin::check_policy(&new_pin)?;
@@ -233,22 +259,35 @@ pub async fn restore(vault: &Vault, backup: Vec<u8>, secret: RecoverySecret, new
     })
     .await?;
     let code = snapshot.client_code.as_deref().map(ClientCode::parse).transpose()?;
-    let session = vault.setup_personal(new_pin, code).await?;
-    let entries: Vec<(String, String)> = snapshot.settings.into_iter().collect();
-    session.settings_set_many(&entries)?;
-    if let Some(cover) = snapshot.cover {
+    let now_unix = vault.clock_now_unix();
+    let now = chrono::DateTime::from_timestamp(now_unix, 0).unwrap_or_default();
+    let key_bytes = keys.to_bytes();
+    let Snapshot {
+        settings: backed_up_settings,
+        reminders,
+        cover,
+        ..
+    } = snapshot;
+    let session = vault
+        .setup_personal_filled(new_pin, code, move |connection| {
+            let transaction = connection.unchecked_transaction()?;
+            for (key, value) in &backed_up_settings {
+                settings::set(&transaction, key, value, now_unix)?;
+            }
+            for reminder in &reminders {
+                crate::reminders::restore(&transaction, reminder, now)?;
+            }
+            profile::meta_set(&transaction, RECOVERY_META_KEY, &key_bytes)?;
+            transaction.commit()?;
+            Ok(())
+        })
+        .await?;
+    if let Some(cover) = cover {
         if crate::disguise::cover::find(&cover).is_ok() {
             crate::disguise::choose_cover(&session, &cover)?;
         }
     }
-    let now = chrono::DateTime::from_timestamp(vault.clock_now_unix(), 0).unwrap_or_default();
-    session.with_connection(|connection| {
-        for reminder in &snapshot.reminders {
-            crate::reminders::restore(connection, reminder, now)?;
-        }
-        profile::meta_set(connection, RECOVERY_META_KEY, &keys.to_bytes())
-    })?;
-    crate::reminders::ReminderBook::new(session.clone()).refresh_locked_plan()?;
+    let _ = crate::reminders::ReminderBook::new(session.clone()).refresh_locked_plan();
     Ok(session)
 }
 

@@ -84,6 +84,27 @@ fn export_then_restore_on_a_new_phone_reproduces_code_settings_and_cover() {
         Err(Error::InvalidInput { field: "recovery", .. })
     ));
     let secret = block_on(backup::create_recovery_kit(&person)).unwrap();
+    assert!(
+        !backup::has_recovery_kit(&person).unwrap(),
+        "not before the secret is confirmed"
+    );
+    assert!(matches!(
+        backup::export(&person, NOW),
+        Err(Error::InvalidInput { field: "recovery", .. })
+    ));
+    let other = RecoverySecret::generate().unwrap();
+    assert!(matches!(
+        block_on(backup::confirm_recovery_kit(&person, other)),
+        Err(Error::InvalidInput {
+            field: "recovery_secret",
+            ..
+        })
+    ));
+    block_on(backup::confirm_recovery_kit(
+        &person,
+        RecoverySecret::parse(secret.expose()).unwrap(),
+    ))
+    .unwrap();
     assert!(backup::has_recovery_kit(&person).unwrap());
     let file = backup::export(&person, NOW).unwrap();
     for marker in ["soft chime", code.as_str(), "budget"] {
@@ -151,6 +172,11 @@ fn wrong_secrets_and_damaged_files_are_refused_and_nothing_is_set_up() {
     let old_phone = tempfile::tempdir().unwrap();
     let person = block_on(vault(old_phone.path()).setup_personal(pin(PIN), None)).unwrap();
     let secret = block_on(backup::create_recovery_kit(&person)).unwrap();
+    block_on(backup::confirm_recovery_kit(
+        &person,
+        RecoverySecret::parse(secret.expose()).unwrap(),
+    ))
+    .unwrap();
     let file = backup::export(&person, NOW).unwrap();
     let new_phone = tempfile::tempdir().unwrap();
     let fresh = vault(new_phone.path());
@@ -202,4 +228,54 @@ fn wrong_secrets_and_damaged_files_are_refused_and_nothing_is_set_up() {
         )),
         Err(Error::AlreadySetUp(_))
     ));
+}
+
+#[test]
+fn a_restore_that_fails_halfway_leaves_no_profile_behind() {
+    use corridor_core::backup::{seal, RecoveryKeys, Snapshot};
+    use corridor_core::reminders::{Reminder, ReminderBook, ReminderText};
+    // A well-sealed backup whose second reminder is malformed (a revealing covert text).
+    let source = tempfile::tempdir().unwrap();
+    let person = block_on(vault(source.path()).setup_personal(pin(PIN), None)).unwrap();
+    let book = ReminderBook::new(person);
+    let text = ReminderText {
+        kind: "hiv_test".into(),
+        at: "2027-01-05 08:00".into(),
+        zone: "Africa/Maputo".into(),
+        ..Default::default()
+    };
+    let good = book.add(&text.parse().unwrap()).unwrap();
+    let bad = Reminder {
+        id: "00112233445566ff".into(),
+        covert_text: Some("Your HIV test".into()),
+        ..good.clone()
+    };
+    let secret = RecoverySecret::generate().unwrap();
+    let keys = RecoveryKeys::derive(&secret).unwrap();
+    let snapshot = Snapshot {
+        client_code: Some(ClientCode::generate().unwrap().as_str().into()),
+        settings: [("language".to_string(), "pt".to_string())].into_iter().collect(),
+        cover: None,
+        reminders: vec![good, bad],
+        created_at: NOW,
+    };
+    let file = seal(&snapshot, &keys).unwrap();
+
+    let target = tempfile::tempdir().unwrap();
+    let fresh = vault(target.path());
+    match block_on(backup::restore(
+        &fresh,
+        file,
+        RecoverySecret::parse(secret.expose()).unwrap(),
+        pin("730184"),
+    )) {
+        Err(Error::BackupRejected(reason)) => assert!(reason.contains("malformed reminder"), "{reason}"),
+        other => panic!("expected a rejection, got {:?}", other.map(|_| ())),
+    }
+    assert!(!fresh.status().unwrap().set_up, "nothing half-restored");
+    assert!(!vault(target.path()).status().unwrap().set_up);
+    assert!(
+        block_on(vault(target.path()).setup_personal(pin("730184"), None)).is_ok(),
+        "a retry can start afresh"
+    );
 }

@@ -90,6 +90,14 @@ fn backup_export_and_restore_on_a_new_phone() {
         .as_str()
         .unwrap()
         .to_string();
+    let unconfirmed = corridor(&old, &pin, &["backup", "export", file.to_str().unwrap()]);
+    assert!(unconfirmed.stderr.contains("confirm"), "{}", unconfirmed.stderr);
+    let confirm = corridor(
+        &old,
+        &[("CORRIDOR_PIN", PIN), ("CORRIDOR_RECOVERY", &secret)],
+        &["recovery", "confirm"],
+    );
+    assert_eq!(confirm.code, 0, "{}", confirm.stderr);
     assert_eq!(
         corridor(&old, &pin, &["backup", "export", file.to_str().unwrap()]).code,
         0

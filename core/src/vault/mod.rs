@@ -355,7 +355,20 @@ impl Vault {
     /// decoy profile.
     pub async fn setup_personal(&self, pin: Pin, existing_code: Option<ClientCode>) -> Result<Session> {
         let vault = self.clone();
-        runtime::run_blocking(move || vault.setup_personal_blocking(&pin, existing_code)).await
+        runtime::run_blocking(move || vault.setup_personal_blocking(&pin, existing_code, |_| Ok(()))).await
+    }
+
+    /// Like [`Vault::setup_personal`], with `fill` run on the person's new database *before* the
+    /// key-slot file commits the setup: a crash during `fill` leaves no profile at all (restore
+    /// uses it, so a half-restored phone cannot exist).
+    pub(crate) async fn setup_personal_filled(
+        &self,
+        pin: Pin,
+        existing_code: Option<ClientCode>,
+        fill: impl FnOnce(&rusqlite::Connection) -> Result<()> + Send + 'static,
+    ) -> Result<Session> {
+        let vault = self.clone();
+        runtime::run_blocking(move || vault.setup_personal_blocking(&pin, existing_code, fill)).await
     }
 
     /// Adds a peer educator's profile to a shared tablet (creating the tablet's directory).
@@ -370,7 +383,12 @@ impl Vault {
         runtime::run_blocking(move || vault.unlock_blocking(&pin, &selector)).await
     }
 
-    fn setup_personal_blocking(&self, pin: &Pin, existing_code: Option<ClientCode>) -> Result<Session> {
+    fn setup_personal_blocking(
+        &self,
+        pin: &Pin,
+        existing_code: Option<ClientCode>,
+        fill: impl FnOnce(&rusqlite::Connection) -> Result<()>,
+    ) -> Result<Session> {
         crate::pin::check_policy(pin)?;
         files::create_private_dir(&self.inner.dir)?;
         self.with_change_lock(|| {
@@ -387,7 +405,10 @@ impl Vault {
                 Some(code) => code,
                 None => ClientCode::generate()?,
             };
-            crate::codes::store_client_code(&self.create_profile_database(&person.0, &person.1)?, &code)?;
+            let person_database = self.create_profile_database(&person.0, &person.1)?;
+            crate::codes::store_client_code(&person_database, &code)?;
+            fill(&person_database)?;
+            drop(person_database);
             decoy::fill(
                 &self.create_profile_database(&decoy.0, &decoy.1)?,
                 self.clock().now_unix_secs(),

@@ -69,6 +69,10 @@ class CodesTest {
             assertFalse(session.hasRecoveryKit())
             assertThrows<CorridorException.InvalidInput> { session.exportBackup() }
             val secret = session.createRecoveryKit()
+            assertThrows<CorridorException.InvalidInput> { session.exportBackup() }
+            assertThrows<CorridorException.InvalidInput> { runBlocking { session.confirmRecoveryKit("0000-0000-0000-0000-0000-0000-000") } }
+            session.confirmRecoveryKit(secret.lowercase())
+            assertTrue(session.hasRecoveryKit())
             Triple(secret, session.exportBackup(), session.clientCode()!!)
         }
         CorridorVault.open(newDir, HmacKeyStrengthener(ByteArray(32) { 2 })).use { corridor ->
