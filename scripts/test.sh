@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of Corridor from a fresh clone: installs missing system packages, runs the Rust
+# Runs every test of Corridor from a fresh clone: installs missing system packages (and the pinned
+# cargo-deny for the licence, ban and source checks), runs the Rust
 # tests (core, CLI end to end, benchmarks once in test mode), generates the bindings and checks
 # their configuration, then compiles the generated Kotlin and runs the JUnit tests on the JVM
 # against the real library.
@@ -8,6 +9,13 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 
 scripts/install-deps.sh
+
+echo "== Static hygiene: licences, bans and sources (cargo-deny)"
+deny_version=0.20.2
+if ! cargo deny --version 2>/dev/null | grep -q "$deny_version"; then
+  cargo install cargo-deny --locked --version "=$deny_version"
+fi
+cargo deny check licenses bans sources
 
 echo "== Rust tests"
 cargo test --workspace --all-targets
