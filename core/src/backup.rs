@@ -448,6 +448,27 @@ mod tests {
     }
 
     proptest! {
+        /// Structure-aware: a real backup with bytes changed anywhere (the length field included)
+        /// or cut short is always refused, never a panic, never a wrong snapshot.
+        #[test]
+        fn a_mutated_backup_is_always_refused(
+            changes in proptest::collection::vec((any::<usize>(), 1u8..=255), 1..6),
+            cut in proptest::option::of(any::<usize>()),
+        ) {
+            let keys = RecoveryKeys::from_bytes(&[9u8; 112]).unwrap();
+            let original = seal(&snapshot(), &keys).unwrap();
+            let mut bytes = original.clone();
+            for (position, flip) in changes {
+                let position = position % bytes.len();
+                bytes[position] ^= flip;
+            }
+            if let Some(cut) = cut {
+                bytes.truncate(cut % bytes.len());
+            }
+            prop_assume!(bytes != original);
+            prop_assert!(open(&bytes, &keys).is_err());
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256), header in any::<bool>()) {
             let keys = RecoveryKeys::from_bytes(&[7u8; 112]).unwrap();

@@ -395,6 +395,32 @@ mod tests {
             let _ = KeySlotFile::parse(&bytes, &KdfPolicy::PRODUCTION);
         }
 
+        /// Structure-aware: starts from a valid file (so the magic and version checks pass) and
+        /// changes bytes anywhere, the listing's length and JSON included, or cuts the file.
+        #[test]
+        fn mutating_a_valid_file_never_panics(
+            changes in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+            cut in proptest::option::of(any::<usize>()),
+            listing_len in any::<u16>(),
+        ) {
+            let mut file = KeySlotFile::new(&KdfParams::PRODUCTION).unwrap();
+            file.listing = Listing::phone(ProfileId([1; 16]), ProfileId([2; 16]));
+            let mut bytes = file.to_bytes().unwrap();
+            for (position, value) in changes {
+                let position = position % bytes.len();
+                if position >= 12 {
+                    bytes[position] = value;
+                }
+            }
+            if listing_len % 3 == 0 {
+                bytes[FIXED_LEN..FIXED_LEN + 2].copy_from_slice(&listing_len.to_be_bytes());
+            }
+            if let Some(cut) = cut {
+                bytes.truncate(cut % (bytes.len() + 1));
+            }
+            let _ = KeySlotFile::parse(&bytes, &KdfPolicy::PRODUCTION);
+        }
+
         #[test]
         fn altering_any_header_byte_is_refused_or_closes_the_slot(position in 0usize..HEADER_LEN, flip in 1u8..=255) {
             let mut file = KeySlotFile::new(&KdfParams::PRODUCTION).unwrap();
