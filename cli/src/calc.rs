@@ -20,7 +20,8 @@ pub fn run(vault: Option<Vault>, keys: Option<&str>, out: &Output) -> Result<(),
     };
     match keys {
         Some(keys) => {
-            let (display, unlocked) = type_keys(&disguise, keys)?;
+            let keys = crate::from_stdin_if_dash(keys)?;
+            let (display, unlocked) = type_keys(&disguise, &keys)?;
             out.calculator(&display, unlocked.is_some());
         }
         None => {

@@ -90,6 +90,7 @@ enum Command {
     /// The calculator disguise: type keys (0-9 . + - * / % = C < ~). A bare number of six or more
     /// digits followed by = is also tried as the PIN. Without --keys, an interactive calculator.
     Calc {
+        /// The keys; `-` reads them from standard input, so a PIN never shows in a process list.
         #[arg(long)]
         keys: Option<String>,
     },
@@ -151,7 +152,10 @@ enum CodeCommand {
         count: u32,
     },
     /// Check a typed code: prints its normal form, or why it is wrong (exit code 1).
-    Check { code: String },
+    Check {
+        /// The code; `-` reads it from standard input (not shown in a process list).
+        code: String,
+    },
     /// The profile's code.
     Show {
         /// Draw it as a QR code in the terminal.
@@ -425,7 +429,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
                 let codes = (0..*count).map(|_| ClientCode::generate()).collect::<Result<Vec<_>, _>>()?;
                 out.codes(&codes);
             }
-            CodeCommand::Check { code } => out.code_checked(&ClientCode::parse(code)?),
+            CodeCommand::Check { code } => out.code_checked(&ClientCode::parse(&from_stdin_if_dash(code)?)?),
             CodeCommand::Show { qr, svg } => {
                 let vault = open_vault(&dir)?;
                 let session = unlock(&vault, profile, out)?;
@@ -547,6 +551,16 @@ pub(crate) fn run_settings(session: &Session, command: &SettingsCommand, out: &O
         SettingsCommand::List => out.keys(&session.setting_keys()?),
     }
     Ok(())
+}
+
+/// `-` means "read one line from standard input": secrets typed there stay out of `ps`.
+pub(crate) fn from_stdin_if_dash(argument: &str) -> Result<zeroize::Zeroizing<String>, Error> {
+    if argument != "-" {
+        return Ok(zeroize::Zeroizing::new(argument.to_string()));
+    }
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().read_line(&mut line)?;
+    Ok(zeroize::Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_string()))
 }
 
 /// Errors the CLI itself raises about its arguments.

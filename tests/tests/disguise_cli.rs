@@ -200,3 +200,32 @@ fn pointing_the_cli_at_another_directory_deletes_nothing_there() {
     assert!(data.join("device.db").exists());
     assert!(data.join("profiles").join(format!("{}.db", "ab".repeat(16))).exists());
 }
+
+#[test]
+fn keys_read_from_standard_input_unlock_without_showing_in_the_process_list() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert_eq!(
+        corridor(data, &[("CORRIDOR_PIN", PIN)], &["setup", "--role", "personal"]).code,
+        0
+    );
+    let mut child = Command::new(corridor_binary())
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--json", "calc", "--keys", "-"])
+        .env_remove("CORRIDOR_PIN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PIN}=\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(body["unlocked"], true);
+}
