@@ -57,3 +57,26 @@ pub fn corridor(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
     }
     command.output().expect("corridor could not be started").into()
 }
+
+/// Runs `corridor --data-dir DIR ARGS...` with `input` on its standard input (no PIN variables).
+pub fn corridor_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(corridor_binary())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("CORRIDOR_PIN")
+        .env_remove("CORRIDOR_NEW_PIN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("corridor could not be started");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(input)
+        .expect("stdin accepts the input");
+    child.wait_with_output().expect("corridor ran").into()
+}

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use corridor_core::disguise::calculator::REFERENCE_SEQUENCES;
-use corridor_tests::{corridor, corridor_binary};
+use corridor_tests::{corridor, corridor_binary, corridor_with_stdin};
 
 const PIN: &str = "482916";
 const DURESS: &str = "505050";
@@ -126,7 +126,6 @@ fn quick_delete_from_the_cli() {
 
 #[test]
 fn the_interactive_calculator_opens_the_app_with_the_pin() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
     assert_eq!(
@@ -137,23 +136,8 @@ fn the_interactive_calculator_opens_the_app_with_the_pin() {
         corridor(data, &[("CORRIDOR_PIN", PIN)], &["settings", "set", "lang", "pt"]).code,
         0
     );
-    let mut child = Command::new(corridor_binary())
-        .arg("--data-dir")
-        .arg(data)
-        .arg("calc")
-        .env_remove("CORRIDOR_PIN")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"6*7=\nC111111=\nC482916=\nsettings get lang\nquit\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout);
+    let output = corridor_with_stdin(data, &["calc"], b"6*7=\nC111111=\nC482916=\nsettings get lang\nquit\n");
+    let text = output.stdout;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(&lines[..4], ["0", "42", "111,111", "482,916"], "{text}");
     assert!(lines[4].starts_with("unlocked the personal profile"), "{text}");
@@ -203,29 +187,13 @@ fn pointing_the_cli_at_another_directory_deletes_nothing_there() {
 
 #[test]
 fn keys_read_from_standard_input_unlock_without_showing_in_the_process_list() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
     assert_eq!(
         corridor(data, &[("CORRIDOR_PIN", PIN)], &["setup", "--role", "personal"]).code,
         0
     );
-    let mut child = Command::new(corridor_binary())
-        .arg("--data-dir")
-        .arg(data)
-        .args(["--json", "calc", "--keys", "-"])
-        .env_remove("CORRIDOR_PIN")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PIN}=\n").as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let output = corridor_with_stdin(data, &["--json", "calc", "--keys", "-"], format!("{PIN}=\n").as_bytes());
+    let body: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     assert_eq!(body["unlocked"], true);
 }
