@@ -54,6 +54,12 @@ pub enum CorridorError {
     StorageFull,
     #[error("{reason}")]
     Storage { reason: String },
+    /// The hub could not be reached or answered badly; `retryable`: trying later may work.
+    #[error("{reason}")]
+    Network { retryable: bool, reason: String },
+    /// The hub refused the request; `code` is the protocol's stable code (`docs/protocol.md`).
+    #[error("the hub refused: {reason}")]
+    HubRefused { status: u16, code: String, reason: String },
     /// The host's keystore (the key strengthener) failed.
     #[error("the device keystore failed: {reason}")]
     Platform { reason: String },
@@ -99,6 +105,12 @@ impl From<Error> for CorridorError {
             Error::Storage(StorageProblem::Full) => CorridorError::StorageFull,
             Error::Storage(other) => CorridorError::Storage {
                 reason: other.to_string(),
+            },
+            Error::Network { retryable, reason } => CorridorError::Network { retryable, reason },
+            Error::HubRefused { status, code, message } => CorridorError::HubRefused {
+                status,
+                code,
+                reason: message,
             },
             Error::Platform(reason) => CorridorError::Platform { reason },
             Error::Internal(reason) => CorridorError::Internal { reason },

@@ -12,6 +12,7 @@ uniffi::setup_scaffolding!("corridor");
 mod codes;
 mod disguise;
 mod error;
+mod hub;
 mod platform;
 mod reminders;
 mod vault;
@@ -19,6 +20,10 @@ mod vault;
 pub use codes::QrSymbol;
 pub use disguise::{CalculatorKey, ClearLabel, CoverInfo, Disguise, KeyPressResult, NumberFormat, UnlockAttempt};
 pub use error::{CodeProblemKind, CorridorError};
+pub use hub::{
+    BackupStored, Hub, HubAccount, HubHealth, HubRole, HubSettings, OutboxItem, OutboxState, ReportDelivery,
+    SyncListener, SyncSummary,
+};
 pub use platform::KeyStrengthener;
 pub use reminders::{NotificationScheduler, ReminderInfo, ReminderRequest, Reminders, ScheduledNotification};
 pub use vault::{DeviceKind, ProfileRole, ProfileSession, ProfileSummary, Vault, VaultStatus};

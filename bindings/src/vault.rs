@@ -68,7 +68,7 @@ fn device_kind(kind: core_vault::DirectoryKind) -> DeviceKind {
 }
 
 /// Normalises a PIN from the foreign side into a zeroizing value and wipes the incoming copy.
-fn take_pin(mut typed: String, field: &'static str) -> Result<Pin> {
+pub(crate) fn take_pin(mut typed: String, field: &'static str) -> Result<Pin> {
     let pin = Pin::normalise(&typed).map_err(|error| match error {
         corridor_core::Error::InvalidInput { reason, .. } => CorridorError::InvalidInput {
             field: field.into(),

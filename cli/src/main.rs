@@ -3,6 +3,7 @@
 //! work and lock it again on exit. `corridor shell` keeps one profile open for several commands.
 
 mod calc;
+mod hub;
 mod output;
 mod pin_input;
 mod remind;
@@ -125,6 +126,29 @@ enum Command {
         #[command(subcommand)]
         command: remind::RemindCommand,
     },
+    /// The hub: run it (`hub serve`), manage its accounts, log this device in.
+    Hub {
+        #[command(subcommand)]
+        command: hub::HubCommand,
+    },
+    /// Send what waits in the outbox (reports, sessions) to the hub.
+    Sync {
+        #[command(flatten)]
+        target: hub::HubTarget,
+        /// Keep trying (with backoff) for up to this many seconds until everything is sent.
+        #[arg(long, default_value_t = 0, value_name = "SECS")]
+        wait: u64,
+    },
+    /// What waits to be sent to the hub.
+    Outbox {
+        #[command(subcommand)]
+        command: hub::OutboxCommand,
+    },
+    /// The Crisis Response Team coordinator's report inbox at the hub.
+    Inbox {
+        #[command(subcommand)]
+        command: hub::InboxCommand,
+    },
     /// The cover the disguise shows: `cover` shows it, `cover list` lists all, `cover set ID` chooses.
     Cover {
         #[command(subcommand)]
@@ -184,6 +208,22 @@ enum BackupCommand {
     /// Restore FILE into a data directory with no profile: the recovery secret from
     /// CORRIDOR_RECOVERY (or a prompt), the new PIN from CORRIDOR_PIN (or a prompt).
     Restore { file: PathBuf },
+    /// Store an encrypted backup at the hub, under the recovery kit (replaces the last one).
+    Push {
+        #[command(flatten)]
+        target: hub::HubTarget,
+    },
+    /// Restore from the hub into a data directory with no profile: the recovery secret finds the
+    /// backup and opens it (CORRIDOR_RECOVERY or a prompt; the new PIN from CORRIDOR_PIN).
+    Pull {
+        #[command(flatten)]
+        target: hub::HubTarget,
+    },
+    /// Delete this profile's backup from the hub.
+    DeleteAtHub {
+        #[command(flatten)]
+        target: hub::HubTarget,
+    },
 }
 
 #[derive(Subcommand)]
@@ -301,7 +341,18 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
                 command: CodeCommand::New { .. } | CodeCommand::Check { .. },
             } => {}
             Command::Backup {
-                command: BackupCommand::Restore { .. },
+                command: BackupCommand::Restore { .. } | BackupCommand::Pull { .. },
+            } => {}
+            // Running the hub and managing its accounts concern the hub's directory, not this one.
+            Command::Hub {
+                command:
+                    hub::HubCommand::Serve { .. }
+                    | hub::HubCommand::User { .. }
+                    | hub::HubCommand::Token { .. }
+                    | hub::HubCommand::Health { .. },
+            } => {}
+            Command::Inbox {
+                command: hub::InboxCommand::Status { .. },
             } => {}
             Command::Remind {
                 command: remind::RemindCommand::Handover { .. },
@@ -493,7 +544,61 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
                     session.setting_count()?
                 ));
             }
+            BackupCommand::Push { target } => {
+                let vault = open_vault(&dir)?;
+                let client = hub::client(target, Some(&vault))?;
+                let session = unlock(&vault, profile, out)?;
+                let receipt = block_on(corridor_core::sync::backups::push(
+                    &session,
+                    &client,
+                    corridor_core::sync::Backoff::default(),
+                    hub::ATTEMPTS,
+                ))?;
+                out.value(
+                    &serde_json::to_value(&receipt).unwrap_or_default(),
+                    &format!("backup stored at the hub ({} bytes)", receipt.size),
+                );
+            }
+            BackupCommand::Pull { target } => {
+                let client = hub::client(target, None)?;
+                let secret = pin_input::read_recovery_secret()?;
+                let pin = pin_input::read_new_pin("CORRIDOR_PIN", "Choose a new PIN (at least 6 digits): ")?;
+                let vault = open_vault(&dir)?;
+                let session = block_on(corridor_core::sync::backups::restore(
+                    &vault,
+                    &client,
+                    secret,
+                    pin,
+                    corridor_core::sync::Backoff::default(),
+                    hub::ATTEMPTS,
+                ))?;
+                out.note(&format!(
+                    "restored from the hub: client code {} and {} settings",
+                    session.client_code()?.map(|code| code.to_string()).unwrap_or_default(),
+                    session.setting_count()?
+                ));
+            }
+            BackupCommand::DeleteAtHub { target } => {
+                let vault = open_vault(&dir)?;
+                let client = hub::client(target, Some(&vault))?;
+                let session = unlock(&vault, profile, out)?;
+                let deleted = block_on(corridor_core::sync::backups::delete(
+                    &session,
+                    &client,
+                    corridor_core::sync::Backoff::default(),
+                    hub::ATTEMPTS,
+                ))?;
+                out.note(if deleted {
+                    "the backup at the hub is deleted"
+                } else {
+                    "the hub held no backup of this profile"
+                });
+            }
         },
+        Command::Hub { command } => hub::run_hub(command, || open_vault(&dir), out)?,
+        Command::Sync { target, wait } => hub::run_sync(&open_vault(&dir)?, target, *wait, out)?,
+        Command::Outbox { command } => hub::run_outbox(&open_vault(&dir)?, command, out)?,
+        Command::Inbox { command } => hub::run_inbox(|| open_vault(&dir), command, out)?,
         Command::Remind { command } => {
             if let remind::RemindCommand::Handover { kind, at, site } = command {
                 return remind::handover(kind, at, *site, out);
@@ -564,7 +669,7 @@ pub(crate) fn from_stdin_if_dash(argument: &str) -> Result<zeroize::Zeroizing<St
 }
 
 /// Errors the CLI itself raises about its arguments.
-trait CliError {
+pub(crate) trait CliError {
     fn invalid_cli(field: &'static str, reason: impl Into<String>) -> Self;
 }
 

@@ -12,12 +12,15 @@ pub struct Output {
     pub wipe_armed: std::cell::Cell<bool>,
 }
 
-/// 3: wrong PIN or waiting; 4: not set up; 5: locked; 1: anything else (2 is clap's usage error).
+/// 3: wrong PIN or waiting; 4: not set up; 5: locked; 6: the hub could not be reached; 7: the hub
+/// refused; 1: anything else (2 is clap's usage error).
 pub fn exit_code(error: &Error) -> u8 {
     match error {
         Error::WrongPin { .. } | Error::TooManyAttempts { .. } => 3,
         Error::NotSetUp => 4,
         Error::Locked => 5,
+        Error::Network { .. } => 6,
+        Error::HubRefused { .. } => 7,
         _ => 1,
     }
 }
@@ -37,6 +40,8 @@ fn error_kind(error: &Error) -> &'static str {
         Error::DatabaseDamaged => "database_damaged",
         Error::NewerSchema { .. } => "newer_version",
         Error::Storage(_) => "storage",
+        Error::Network { .. } => "network",
+        Error::HubRefused { .. } => "hub_refused",
         Error::Platform(_) => "platform",
         Error::Internal(_) => "internal",
     }

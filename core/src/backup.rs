@@ -252,8 +252,21 @@ pub async fn restore(vault: &Vault, backup: Vec<u8>, secret: RecoverySecret, new
             "restore into a device with no profile (quick delete first)",
         ));
     }
+    let keys = runtime::run_blocking(move || RecoveryKeys::derive(&secret)).await?;
+    restore_with_keys(vault, backup, keys, new_pin).await
+}
+
+/// [`restore`] with keys already derived from the recovery secret (the hub pull derives them
+/// once, to find the backup and to open it).
+pub async fn restore_with_keys(vault: &Vault, backup: Vec<u8>, keys: RecoveryKeys, new_pin: Pin) -> Result<Session> {
+    check_header(&backup)?;
+    crate::pin::check_policy(&new_pin)?;
+    if vault.status()?.set_up {
+        return Err(Error::AlreadySetUp(
+            "restore into a device with no profile (quick delete first)",
+        ));
+    }
     let (keys, snapshot) = runtime::run_blocking(move || -> Result<(RecoveryKeys, Snapshot)> {
-        let keys = RecoveryKeys::derive(&secret)?;
         let snapshot = open(&backup, &keys)?;
         Ok((keys, snapshot))
     })

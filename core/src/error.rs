@@ -89,6 +89,16 @@ pub enum Error {
     #[error("{0}")]
     Storage(StorageProblem),
 
+    /// The hub could not be reached, did not answer in time, or answered with something that is
+    /// not the hub's; `retryable` says whether sending the same request later may work.
+    #[error("{reason}")]
+    Network { retryable: bool, reason: String },
+
+    /// The hub refused the request: `code` is the protocol's stable error code
+    /// (`docs/protocol.md`), `message` the hub's sentence.
+    #[error("the hub refused: {message}")]
+    HubRefused { status: u16, code: String, message: String },
+
     /// The host's keystore (the key strengthener) failed.
     #[error("the device keystore failed: {0}")]
     Platform(String),

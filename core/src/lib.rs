@@ -33,6 +33,7 @@ pub mod reminders;
 pub mod runtime;
 pub mod secret;
 pub mod store;
+pub mod sync;
 pub mod vault;
 
 mod files;

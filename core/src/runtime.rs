@@ -1,4 +1,4 @@
-//! The core's one multi-threaded tokio runtime, and cancellable work on it.
+//! The core's one multi-threaded tokio runtime (timers and network I/O), and cancellable work on it.
 //!
 //! Exported async functions spawn their work here and await a [`CancelOnDrop`] handle: when the
 //! foreign side cancels (drops the future), the task is aborted. CPU-heavy work (Argon2) runs in
@@ -19,6 +19,7 @@ static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
         .worker_threads(2)
         .thread_name("corridor-core")
         .enable_time()
+        .enable_io()
         .build()
         .expect("the operating system refused to start the core's threads")
 });

@@ -5,7 +5,7 @@
 //! a phone with a hardware keystore. It holds only what must work while locked and reveals
 //! nothing about the person: the attempt policy now; later the locked notification plan of
 //! opaque ids, times and cover texts, sealed outbox items that nobody on the phone can read, and
-//! the hub device credentials.
+//! the hub device credentials. Version 2 adds the outbox.
 
 use std::path::{Path, PathBuf};
 
@@ -18,15 +18,41 @@ use crate::store::{open_encrypted, OpenMode, Schema};
 
 pub const FILE_NAME: &str = "device.db";
 
+/// The outbox (version 2): requests waiting for the hub, stored as the exact bytes that are sent
+/// and sent again unchanged (see `sync::outbox`).
+macro_rules! version_2_tables {
+    () => {
+        "CREATE TABLE outbox (
+                 id INTEGER PRIMARY KEY,
+                 kind TEXT NOT NULL,
+                 method TEXT NOT NULL,
+                 path TEXT NOT NULL,
+                 idempotency_key TEXT NOT NULL UNIQUE,
+                 content_type TEXT NOT NULL,
+                 body BLOB NOT NULL,
+                 auth TEXT NOT NULL,
+                 created_at INTEGER NOT NULL,
+                 attempts INTEGER NOT NULL DEFAULT 0,
+                 next_attempt_at_ms INTEGER NOT NULL,
+                 state TEXT NOT NULL DEFAULT 'pending',
+                 last_error TEXT
+             );
+             CREATE INDEX outbox_due ON outbox (state, next_attempt_at_ms);"
+    };
+}
+
 pub const SCHEMA: Schema = Schema {
-    current: 1,
-    create: "CREATE TABLE device_items (
+    current: 2,
+    create: concat!(
+        "CREATE TABLE device_items (
                  namespace TEXT NOT NULL,
                  key TEXT NOT NULL,
                  value BLOB NOT NULL,
                  PRIMARY KEY (namespace, key)
              ) WITHOUT ROWID;",
-    upgrades: &[],
+        version_2_tables!()
+    ),
+    upgrades: &[(1, version_2_tables!())],
 };
 
 /// Items larger than this are refused.
@@ -48,11 +74,30 @@ impl DeviceStore {
         Ok(DeviceStore { connection })
     }
 
+    /// The connection, for modules that keep their own tables here (the outbox).
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// Runs `work` in one immediate transaction: all of it is stored, or none of it.
+    pub fn transaction<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let transaction =
+            rusqlite::Transaction::new_unchecked(&self.connection, rusqlite::TransactionBehavior::Immediate)?;
+        let value = work(&transaction)?;
+        transaction.commit()?;
+        Ok(value)
+    }
+
     pub fn put(&self, namespace: &str, key: &str, value: &[u8]) -> Result<()> {
+        Self::put_in(&self.connection, namespace, key, value)
+    }
+
+    /// [`DeviceStore::put`] inside a [`DeviceStore::transaction`].
+    pub fn put_in(connection: &Connection, namespace: &str, key: &str, value: &[u8]) -> Result<()> {
         if value.len() > MAX_VALUE_LEN {
             return Err(Error::invalid("value", "a device-store item is at most 1 MiB"));
         }
-        self.connection.execute(
+        connection.execute(
             "INSERT INTO device_items (namespace, key, value) VALUES (?1, ?2, ?3)
              ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
             params![namespace, key, value],
@@ -72,7 +117,12 @@ impl DeviceStore {
     }
 
     pub fn delete(&self, namespace: &str, key: &str) -> Result<bool> {
-        Ok(self.connection.execute(
+        Self::delete_in(&self.connection, namespace, key)
+    }
+
+    /// [`DeviceStore::delete`] inside a [`DeviceStore::transaction`].
+    pub fn delete_in(connection: &Connection, namespace: &str, key: &str) -> Result<bool> {
+        Ok(connection.execute(
             "DELETE FROM device_items WHERE namespace = ?1 AND key = ?2",
             params![namespace, key],
         )? > 0)

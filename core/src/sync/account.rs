@@ -1,0 +1,104 @@
+//! A device's hub account: an educator's tablet or a coordinator's computer logs in once and
+//! keeps its token in the device store (encrypted with the device key, readable while the
+//! profile is locked so that waiting uploads can go). A personal phone never logs in: nothing it
+//! sends may be linked to it.
+
+use serde::{Deserialize, Serialize};
+
+use super::client::HubClient;
+use super::wire::{self, Role, SecretString};
+use crate::error::{Error, Result};
+use crate::store::device::DeviceStore;
+
+const NAMESPACE: &str = "hub.account";
+const TOKEN_KEY: &str = "token";
+const DETAILS_KEY: &str = "details";
+
+/// What the device knows of its login, without the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDetails {
+    pub hub_url: String,
+    pub username: String,
+    pub role: Role,
+    pub sites: Vec<String>,
+    pub token_id: String,
+    pub device_label: String,
+}
+
+/// Logs in at the hub and keeps the token (the store is taken by value so that the future can
+/// move between threads). Replaces an earlier login (whose token is revoked at
+/// the hub when it can be reached).
+pub async fn login(
+    store: DeviceStore,
+    client: &HubClient,
+    username: &str,
+    password: &SecretString,
+    device_label: &str,
+) -> Result<AccountDetails> {
+    if !wire::is_valid_username(username) {
+        return Err(Error::invalid("username", "lower-case letters, digits and hyphens"));
+    }
+    if device_label.trim().is_empty() || device_label.len() > wire::MAX_NAME_LEN {
+        return Err(Error::invalid(
+            "device label",
+            "give this device a short name (at most 64 bytes)",
+        ));
+    }
+    let previous = token(&store)?;
+    let response = client.login(username, password, device_label.trim()).await?;
+    let details = AccountDetails {
+        hub_url: client.url().as_str().to_string(),
+        username: username.to_string(),
+        role: response.role,
+        sites: response.sites.clone(),
+        token_id: response.token_id.clone(),
+        device_label: device_label.trim().to_string(),
+    };
+    let encoded = serde_json::to_vec(&details).map_err(|_| Error::Internal("account encoding".into()))?;
+    store.transaction(|connection| {
+        DeviceStore::put_in(connection, NAMESPACE, TOKEN_KEY, response.token.expose().as_bytes())?;
+        DeviceStore::put_in(connection, NAMESPACE, DETAILS_KEY, &encoded)
+    })?;
+    if let Some(previous) = previous {
+        let _ = client.logout(&previous).await;
+    }
+    Ok(details)
+}
+
+/// The stored token, if the device is logged in.
+pub fn token(store: &DeviceStore) -> Result<Option<SecretString>> {
+    let Some(bytes) = store.get(NAMESPACE, TOKEN_KEY)? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(bytes).map_err(|_| Error::DatabaseDamaged)?;
+    Ok(Some(SecretString::new(text)))
+}
+
+pub fn details(store: &DeviceStore) -> Result<Option<AccountDetails>> {
+    let Some(bytes) = store.get(NAMESPACE, DETAILS_KEY)? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|_| Error::DatabaseDamaged)
+}
+
+/// The token, or an error a person understands.
+pub fn require_token(store: &DeviceStore) -> Result<SecretString> {
+    token(store)?.ok_or_else(|| Error::invalid("hub", "this device is not logged in to the hub (hub login first)"))
+}
+
+/// Forgets the login on this device, and revokes the token at the hub when `client` is given and
+/// the hub answers. The local token is deleted either way.
+pub async fn logout(store: DeviceStore, client: Option<&HubClient>) -> Result<bool> {
+    let previous = token(&store)?;
+    store.transaction(|connection| {
+        DeviceStore::delete_in(connection, NAMESPACE, TOKEN_KEY)?;
+        DeviceStore::delete_in(connection, NAMESPACE, DETAILS_KEY)?;
+        Ok(())
+    })?;
+    if let (Some(previous), Some(client)) = (&previous, client) {
+        let _ = client.logout(previous).await;
+    }
+    Ok(previous.is_some())
+}

@@ -1,0 +1,48 @@
+//! Talking to the hub: the protocol's wire types, the HTTP client, backoff, the outbox, the
+//! device's hub account, backups at the hub and the Crisis Response Team's inbox.
+//!
+//! Everything here is a client of `docs/protocol.md`; the hub (`corridor-hub`) serves the same
+//! [`wire`] types. Nothing here may log, print or put into an error a token, a password, a
+//! lookup id or a body.
+
+pub mod account;
+pub mod backoff;
+pub mod backups;
+pub mod client;
+pub mod inbox;
+pub mod outbox;
+pub mod wire;
+
+pub use backoff::Backoff;
+pub use reqwest::Method;
+
+pub use client::{Auth, ClientOptions, DownloadSink, HubClient, HubResponse, HubUrl, PreparedRequest};
+
+use crate::error::{Error, Result};
+
+/// Sends one request up to `attempts` times, unchanged (same Idempotency-Key, same bytes),
+/// sleeping a full-jitter backoff (at least `Retry-After`) between tries while the failure may
+/// pass. Returns the first answer that is not a passing failure, or the last failure.
+pub async fn send_with_retries(
+    client: &HubClient,
+    request: &PreparedRequest,
+    auth: &Auth,
+    backoff: Backoff,
+    attempts: u32,
+) -> Result<HubResponse> {
+    let attempts = attempts.max(1);
+    let mut failures = 0;
+    loop {
+        let outcome = client.send(request, auth).await;
+        failures += 1;
+        let retry_after = match &outcome {
+            Ok(response) if response.is_retryable_failure() => response.retry_after,
+            Err(Error::Network { retryable: true, .. }) => None,
+            _ => return outcome,
+        };
+        if failures >= attempts {
+            return outcome;
+        }
+        tokio::time::sleep(backoff.delay(failures, retry_after)?).await;
+    }
+}

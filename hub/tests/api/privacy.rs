@@ -1,0 +1,51 @@
+use corridor_core::sync::wire::{Role, Uuid, IDEMPOTENCY_KEY_HEADER};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::common::{key, TestHub, PASSWORD};
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+#[tokio::test]
+async fn the_database_holds_no_address_token_or_password() {
+    let hub = TestHub::start().await;
+    let educator = hub.account("educator", Role::Educator, &["beitbridge"]).await;
+    hub.submit_report(Uuid::new_v4(), "beitbridge", b"sealed").await;
+    hub.request(Method::POST, "/v1/sessions")
+        .bearer_auth(&educator)
+        .header(IDEMPOTENCY_KEY_HEADER, key())
+        .json(&json!({"session_id": Uuid::new_v4(), "site": "beitbridge", "body": {"n": 1}}))
+        .send()
+        .await
+        .unwrap();
+    let write_token = "9f".repeat(32);
+    hub.request(Method::PUT, &format!("/v1/backups/{}", "1e".repeat(32)))
+        .bearer_auth(&write_token)
+        .header(IDEMPOTENCY_KEY_HEADER, key())
+        .body("backup")
+        .send()
+        .await
+        .unwrap();
+    let dir = hub.stop().await;
+
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir.path().join("data")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            files.push(std::fs::read(&path).unwrap());
+        }
+    }
+    assert!(!files.is_empty());
+    let educator_bytes = hex::decode(&educator).unwrap();
+    let write_token_bytes = hex::decode(&write_token).unwrap();
+    for bytes in &files {
+        assert!(!contains(bytes, b"127.0.0.1"));
+        assert!(!contains(bytes, educator.as_bytes()));
+        assert!(!contains(bytes, &educator_bytes));
+        assert!(!contains(bytes, write_token.as_bytes()));
+        assert!(!contains(bytes, &write_token_bytes));
+        assert!(!contains(bytes, PASSWORD.as_bytes()));
+    }
+}
