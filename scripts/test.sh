@@ -40,7 +40,8 @@ scripts/build-bindings.sh --testing
 kotlin=target/generated-bindings/kotlin/org/corridor/ffi/corridor.kt
 grep -q '^package org.corridor.ffi$' "$kotlin" || { echo "error: $kotlin lacks the configured package" >&2; exit 1; }
 
-echo "== Kotlin tests on the JVM"
+echo "== Kotlin tests on the JVM (the hub tests run target/debug/corridor hub serve)"
+cargo build -q -p corridor-cli
 mvn -B -q -f android/pom.xml test
 
 echo "all tests passed in $(( $(date +%s) - started )) s"

@@ -14,7 +14,6 @@ import org.corridor.ffi.ReportDelivery
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
-import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
@@ -120,9 +119,9 @@ class HubTest {
 
     @Test
     fun `a backup pushed to the hub restores a new phone from the recovery secret alone`() = runBlocking<Unit> {
-        val code: String
-        val secret: String
         hub().use { hub ->
+            var code = ""
+            var secret = ""
             CorridorVault.open(dir, HmacKeyStrengthener(ByteArray(32))).use { corridor ->
                 val session = corridor.vault.setupPersonal(PIN)
                 code = session.clientCode()!!
@@ -157,7 +156,6 @@ class HubTest {
                 newPhone.deleteRecursively()
             }
         }
-        assertNotNull(code)
     }
 
     private companion object {
