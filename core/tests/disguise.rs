@@ -344,10 +344,25 @@ fn quick_delete_on_a_tablet_erases_every_educator_and_says_what_would_be_lost() 
     let vault = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
     block_on(vault.setup_educator("Thandi".into(), pin(PIN))).unwrap();
     block_on(vault.setup_educator("Maria".into(), pin("730184"))).unwrap();
+    let session_upload = corridor_core::sync::wire::SessionSubmission {
+        session_id: corridor_core::sync::wire::Uuid::new_v4(),
+        site: "beitbridge".into(),
+        body: serde_json::json!({ "attendance": 12 }),
+    };
+    let request = corridor_core::sync::PreparedRequest::session(&session_upload).unwrap();
+    use corridor_core::sync::outbox;
     vault
         .device_store()
         .unwrap()
-        .put(corridor_core::vault::SESSION_OUTBOX_NAMESPACE, "upload-1", b"sealed")
+        .transaction(|connection| {
+            outbox::enqueue(
+                connection,
+                outbox::KIND_SESSION,
+                &request,
+                outbox::OutboxAuth::Account,
+                START,
+            )
+        })
         .unwrap();
     assert_eq!(vault.pending_session_uploads().unwrap(), 1);
     vault.quick_delete().unwrap();

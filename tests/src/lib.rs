@@ -14,17 +14,22 @@ pub fn corridor_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-q", "-p", "corridor-cli"])
-            .status()
-            .expect("cargo could not be started");
-        assert!(status.success(), "building corridor-cli failed");
         let deps_dir = std::env::current_exe()
             .expect("test path")
             .parent()
             .expect("deps dir")
             .to_path_buf();
-        let binary = deps_dir.parent().expect("profile dir").join("corridor");
+        let profile_dir = deps_dir.parent().expect("profile dir");
+        // Benchmarks run from target/release: measure an optimised hub, built like them.
+        let optimised = profile_dir.file_name().is_some_and(|name| name == "release");
+        let mut build = Command::new(cargo);
+        build.args(["build", "-q", "-p", "corridor-cli"]);
+        if optimised {
+            build.args(["--profile", "bench"]);
+        }
+        let status = build.status().expect("cargo could not be started");
+        assert!(status.success(), "building corridor-cli failed");
+        let binary = profile_dir.join("corridor");
         assert!(binary.exists(), "{} is missing", binary.display());
         binary
     })

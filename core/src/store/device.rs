@@ -138,3 +138,43 @@ impl DeviceStore {
         Ok(keys)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretKey;
+    use crate::store::schema::describe;
+
+    #[test]
+    fn a_migrated_device_store_equals_a_fresh_one_and_keeps_its_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SecretKey::random().unwrap();
+        let old_path = dir.path().join("old.db");
+        {
+            let connection = Connection::open(&old_path).unwrap();
+            connection
+                .execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key.expose())))
+                .unwrap();
+            connection
+                .execute_batch(
+                    "CREATE TABLE device_items (
+                         namespace TEXT NOT NULL,
+                         key TEXT NOT NULL,
+                         value BLOB NOT NULL,
+                         PRIMARY KEY (namespace, key)
+                     ) WITHOUT ROWID;
+                     INSERT INTO device_items VALUES ('plan', 'n1', x'01');
+                     PRAGMA user_version = 1;",
+                )
+                .unwrap();
+        }
+        let migrated = open_encrypted(&old_path, &key, OpenMode::MustExist, &SCHEMA).unwrap();
+        let fresh = open_encrypted(&dir.path().join("fresh.db"), &key, OpenMode::CreateIfMissing, &SCHEMA).unwrap();
+        assert_eq!(describe(&migrated).unwrap(), describe(&fresh).unwrap());
+        assert!(describe(&fresh).unwrap().iter().any(|line| line.contains("outbox")));
+        let kept: Vec<u8> = migrated
+            .query_row("SELECT value FROM device_items WHERE key = 'n1'", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(kept, vec![1]);
+    }
+}

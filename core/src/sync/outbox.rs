@@ -25,6 +25,11 @@ use super::Backoff;
 use crate::error::{Error, Result};
 use crate::store::device::DeviceStore;
 
+/// The kind of a sealed report submission.
+pub const KIND_REPORT: &str = "report";
+/// The kind of a closed peer-educator session.
+pub const KIND_SESSION: &str = "session";
+
 /// How an item authenticates when it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxAuth {
@@ -109,6 +114,17 @@ pub fn list(store: &DeviceStore) -> Result<Vec<OutboxEntry>> {
 pub fn pending_count(store: &DeviceStore, kind: Option<&str>) -> Result<u32> {
     let count: i64 = store.connection().query_row(
         "SELECT count(*) FROM outbox WHERE state = 'pending' AND (?1 IS NULL OR kind = ?1)",
+        [kind],
+        |row| row.get(0),
+    )?;
+    Ok(count as u32)
+}
+
+/// How many items of one kind (or all kinds) the outbox holds, waiting or refused: what a quick
+/// delete would lose.
+pub fn count(store: &DeviceStore, kind: Option<&str>) -> Result<u32> {
+    let count: i64 = store.connection().query_row(
+        "SELECT count(*) FROM outbox WHERE ?1 IS NULL OR kind = ?1",
         [kind],
         |row| row.get(0),
     )?;

@@ -55,8 +55,6 @@ const MARKER_FILE: &str = ".corridor";
 const MARKER_CONTENT: &[u8] = b"corridor data directory 1\n";
 const PROFILES_DIR: &str = "profiles";
 const LOCK_FILE: &str = ".lock";
-/// The device-store namespace where sealed session uploads wait (filled by the sessions capability).
-pub const SESSION_OUTBOX_NAMESPACE: &str = "outbox.sessions";
 
 /// The smallest and largest number of failures after which a wipe may be set to happen.
 pub const MIN_WIPE_AFTER: u32 = 5;
@@ -777,7 +775,7 @@ impl Vault {
         if self.read_keyslots()?.is_none() {
             return Ok(0);
         }
-        Ok(self.device_store()?.keys(SESSION_OUTBOX_NAMESPACE)?.len() as u32)
+        crate::sync::outbox::count(&self.device_store()?, Some(crate::sync::outbox::KIND_SESSION))
     }
 
     /// Seconds before the next PIN attempt is accepted (0: now). Cheap: reads the counter only.
