@@ -8,7 +8,10 @@ cargo build -q -p corridor-cli
 corridor=$PWD/target/debug/corridor
 phone=$(mktemp -d)
 tablet=$(mktemp -d)
-trap 'rm -rf "$phone" "$tablet"' EXIT
+hubdata=$(mktemp -d)
+hublog=$(mktemp)
+hubpid=
+trap '[[ -n "$hubpid" ]] && kill "$hubpid" 2>/dev/null; rm -rf "$phone" "$tablet" "$hubdata" "$hublog"' EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@" || echo "(exit code $?)"; }
@@ -116,5 +119,49 @@ CORRIDOR_PIN=482916 corridor_tablet setup --role educator --name Maria
 corridor_tablet status
 CORRIDOR_PIN=482916 corridor_tablet --profile maria unlock
 CORRIDOR_PIN=482916 corridor_tablet unlock
+
+step "The hub: started on an empty directory, no other set-up"
+printf '$ corridor hub serve --data HUB --addr 127.0.0.1:0 &\n'
+"$corridor" hub serve --data "$hubdata" --addr 127.0.0.1:0 2>"$hublog" &
+hubpid=$!
+for _ in $(seq 300); do grep -q "listening on" "$hublog" && break; sleep 0.1; done
+hub=http://$(sed -n 's/.*listening on \([0-9.]*:[0-9]*\).*/\1/p' "$hublog" | head -1)
+corridor_plain() { printf '$ corridor %s\n' "$*"; "$corridor" --data-dir "$tablet" "$@" || echo "(exit code $?)"; }
+corridor_plain hub health --hub "$hub"
+export CORRIDOR_HUB_PASSWORD="correct horse battery staple"
+corridor_plain hub user add --data "$hubdata" --role educator --site beitbridge --site musina thandi
+corridor_plain hub user add --data "$hubdata" --role crt --site beitbridge bongani
+corridor_plain hub user list --data "$hubdata"
+
+step "A tablet logs in once; an admin can revoke a lost tablet's token"
+corridor_tablet hub login --hub "$hub" --user thandi --label "tablet 1, Beitbridge"
+corridor_tablet hub whoami
+corridor_plain hub token list --data "$hubdata"
+corridor_tablet sync
+token=$("$corridor" --data-dir "$tablet" --json hub whoami | sed 's/.*"token_id":"\([0-9a-f]*\)".*/\1/')
+corridor_plain hub token revoke --data "$hubdata" "$token"
+corridor_tablet hub whoami
+unset CORRIDOR_HUB_PASSWORD
+
+step "Backups at the hub: the recovery secret alone finds and opens them on a new phone"
+phone2=$(mktemp -d); phone3=$(mktemp -d)
+on() { local dir=$1; shift; local vars=(); while [[ "$1" == *=* ]]; do vars+=("$1"); shift; done
+       printf '$ %s corridor %s\n' "${vars[*]}" "$*"; env "${vars[@]}" "$corridor" --data-dir "$dir" "$@" || echo "(exit code $?)"; }
+on "$phone2" CORRIDOR_PIN=482916 setup --role personal
+on "$phone2" CORRIDOR_PIN=482916 settings set language pt
+secret=$(CORRIDOR_PIN=482916 "$corridor" --data-dir "$phone2" --json recovery create | sed 's/.*"recovery_secret":"\([^"]*\)".*/\1/')
+CORRIDOR_RECOVERY="$secret" CORRIDOR_PIN=482916 "$corridor" --data-dir "$phone2" recovery confirm
+on "$phone2" CORRIDOR_PIN=482916 backup push --hub "$hub"
+printf '(the hub holds ciphertext under an opaque id; it never sees the backup key)\n'
+printf '$ CORRIDOR_RECOVERY=… CORRIDOR_PIN=271828 corridor --data-dir NEW_PHONE backup pull --hub %s\n' "$hub"
+CORRIDOR_RECOVERY="$secret" CORRIDOR_PIN=271828 "$corridor" --data-dir "$phone3" backup pull --hub "$hub"
+on "$phone3" CORRIDOR_PIN=271828 settings get language
+on "$phone3" inbox status 00000000-0000-4000-8000-000000000000 --hub "$hub"
+on "$phone3" outbox list
+rm -rf "$phone2" "$phone3"
+
+step "SIGTERM stops the hub after open requests; its log names routes, never a token, id or address"
+kill -TERM "$hubpid"; wait "$hubpid" || true; hubpid=
+show tail -n 6 "$hublog"
 
 printf '\nDemo finished; the temporary data directories are removed.\n'

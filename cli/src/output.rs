@@ -90,6 +90,11 @@ impl Output {
                 }
                 Error::TooManyAttempts { retry_after_secs } => body["retry_after_secs"] = json!(retry_after_secs),
                 Error::InvalidInput { field, .. } => body["field"] = json!(field),
+                Error::HubRefused { status, code, .. } => {
+                    body["status"] = json!(status);
+                    body["code"] = json!(code);
+                }
+                Error::Network { retryable, .. } => body["retryable"] = json!(retryable),
                 Error::InvalidCode { field, problem } => {
                     body["field"] = json!(field);
                     body["problem"] = json!(match problem {

@@ -120,18 +120,15 @@ fn a_tablet_logs_in_once_and_a_revoked_token_stops_working_at_once() {
     let wrong = corridor(
         dir.path(),
         &[("CORRIDOR_HUB_PASSWORD", "not the password")],
-        &[
-            "hub",
-            "login",
-            "--hub",
-            &hub.url(),
-            "--user",
-            "ana",
-            "--label",
-            "tablet 3",
-        ],
+        &["--json", "hub", "login", "--hub", &hub.url(), "--user", "ana"],
     );
     assert_eq!(wrong.code, 7, "{}", wrong.stderr);
+    let refusal: serde_json::Value = serde_json::from_str(wrong.stderr.trim()).unwrap();
+    assert_eq!(
+        (refusal["error"].as_str(), refusal["code"].as_str()),
+        (Some("hub_refused"), Some("unauthorized"))
+    );
+    assert!(!wrong.stderr.contains("not the password"));
 
     let login = corridor(
         dir.path(),
