@@ -205,26 +205,37 @@ pub enum InboxCommand {
     },
 }
 
-/// The client for `target`, falling back to the URL of this device's login.
+/// The client for `target`, falling back to the URL (and key pins) of this device's login.
 pub fn client(target: &HubTarget, vault: Option<&Vault>) -> Result<HubClient, Error> {
-    let url = match &target.hub {
-        Some(url) => url.clone(),
-        None => vault
-            .and_then(|vault| vault.device_store().ok())
-            .and_then(|store| account::details(&store).ok().flatten())
-            .map(|details| details.hub_url)
-            .ok_or_else(|| Error::invalid_cli("hub", "which hub? pass --hub URL (or set CORRIDOR_HUB)"))?,
+    let login = vault
+        .and_then(|vault| vault.device_store().ok())
+        .and_then(|store| account::details(&store).ok().flatten());
+    let url = match (&target.hub, &login) {
+        (Some(url), _) => HubUrl::parse(url)?,
+        (None, Some(login)) => HubUrl::parse(&login.hub_url)?,
+        (None, None) => {
+            return Err(Error::invalid_cli(
+                "hub",
+                "which hub? pass --hub URL (or set CORRIDOR_HUB)",
+            ))
+        }
     };
+    let mut pins = target.pins.clone();
+    if let Some(login) = login.filter(|login| pins.is_empty() && login.hub_url == url.as_str()) {
+        pins = login.pinned_key_sha256;
+    }
     let mut options = ClientOptions::default();
-    for pin in &target.pins {
-        let bytes = hex::decode(pin.trim()).ok().filter(|bytes| bytes.len() == 32);
-        let bytes = bytes.ok_or_else(|| Error::invalid_cli("pin-key", "a pin is 64 hex digits (SHA-256)"))?;
-        options.pinned_spki_sha256.push(bytes.try_into().unwrap_or([0; 32]));
+    for pin in &pins {
+        let bytes: [u8; 32] = hex::decode(pin.trim())
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| Error::invalid_cli("pin-key", "a pin is 64 hex digits (SHA-256)"))?;
+        options.pinned_spki_sha256.push(bytes);
     }
     for path in &target.ca_certificates {
         options.extra_roots_der.push(certificate_der(path)?);
     }
-    HubClient::new(HubUrl::parse(&url)?, options)
+    HubClient::new(url, options)
 }
 
 /// A certificate file, PEM (first certificate) or DER.
@@ -391,7 +402,7 @@ pub fn run_hub(command: &HubCommand, vault: impl Fn() -> Result<Vault, Error>, o
         HubCommand::Whoami { target } => {
             let vault = vault()?;
             let client = client(target, Some(&vault))?;
-            let token = account::require_token(&vault.device_store()?)?;
+            let token = account::require_token_for(&vault.device_store()?, &client)?;
             let me = block_on(client.me(&token))?;
             out.value(
                 &serde_json::to_value(&me).unwrap_or_default(),
@@ -506,10 +517,12 @@ fn report_id(text: &str) -> Result<Uuid, Error> {
 }
 
 pub fn run_inbox(vault: impl Fn() -> Result<Vault, Error>, command: &InboxCommand, out: &Output) -> Result<(), Error> {
-    let logged_in = || -> Result<(Vault, SecretString), Error> {
+    // The token goes only to the hub (and pins) of this device's login.
+    let logged_in = |target: &HubTarget| -> Result<(HubClient, SecretString), Error> {
         let vault = vault()?;
-        let token = account::require_token(&vault.device_store()?)?;
-        Ok((vault, token))
+        let client = client(target, Some(&vault))?;
+        let token = account::require_token_for(&vault.device_store()?, &client)?;
+        Ok((client, token))
     };
     match command {
         InboxCommand::Status { target, report_id: id } => {
@@ -529,8 +542,7 @@ pub fn run_inbox(vault: impl Fn() -> Result<Vault, Error>, command: &InboxComman
             limit,
             after,
         } => {
-            let (vault, token) = logged_in()?;
-            let client = client(target, Some(&vault))?;
+            let (client, token) = logged_in(target)?;
             let filter = if *all {
                 inbox::InboxFilter::All
             } else {
@@ -571,8 +583,7 @@ pub fn run_inbox(vault: impl Fn() -> Result<Vault, Error>, command: &InboxComman
             report_id: id,
             out: file,
         } => {
-            let (vault, token) = logged_in()?;
-            let client = client(target, Some(&vault))?;
+            let (client, token) = logged_in(target)?;
             let report = block_on(inbox::fetch(&client, &token, report_id(id)?))?;
             std::fs::write(file, &report.sealed)?;
             out.note(&format!(
@@ -583,8 +594,7 @@ pub fn run_inbox(vault: impl Fn() -> Result<Vault, Error>, command: &InboxComman
             ));
         }
         InboxCommand::Ack { target, report_id: id } => {
-            let (vault, token) = logged_in()?;
-            let client = client(target, Some(&vault))?;
+            let (client, token) = logged_in(target)?;
             let ack = block_on(inbox::acknowledge(
                 &client,
                 &token,

@@ -10,7 +10,8 @@
 //!   learns it;
 //! - **slow**: the answer is passed on a few bytes at a time with pauses (a client with a short
 //!   read timeout gives up; the write is already committed);
-//! - **cut**: only the first bytes of the answer are passed on (a download stops half-way).
+//! - **cut**: only the first bytes of the answer are passed on (a download stops half-way);
+//! - **portal**: a captive portal answers instead of the hub (`200` with a page, or a `302`).
 //!
 //! The hub's reports idempotency (and the outbox) must turn all of these into exactly one stored
 //! record per write.
@@ -35,6 +36,9 @@ pub struct Faults {
     /// Pass on only the first `cut_answer_after` bytes of the answer, then close.
     pub cut: f64,
     pub cut_answer_after: Option<usize>,
+    /// Answer like a captive portal: `200` with an HTML page, or a `302` to a login page; the
+    /// hub never sees the request.
+    pub portal: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +49,7 @@ enum Fate {
     DropAfterCommit,
     Slow,
     Cut,
+    Portal,
 }
 
 /// Counts of what the proxy did.
@@ -56,6 +61,7 @@ pub struct ProxyCounts {
     pub dropped_after_commit: AtomicU64,
     pub slowed: AtomicU64,
     pub cut: AtomicU64,
+    pub portal_pages: AtomicU64,
 }
 
 pub struct FaultProxy {
@@ -133,6 +139,10 @@ fn fate_of(roll: f64, faults: &Faults) -> Fate {
     if roll < edge {
         return Fate::Cut;
     }
+    edge += faults.portal;
+    if roll < edge {
+        return Fate::Portal;
+    }
     Fate::Pass
 }
 
@@ -152,6 +162,22 @@ async fn handle(
             #[allow(deprecated)]
             let _ = client.set_linger(Some(Duration::ZERO));
             drop(client);
+            return Ok(());
+        }
+        Fate::Portal => {
+            read_request_head(&mut client).await?;
+            let served = counts.portal_pages.fetch_add(1, Ordering::Relaxed);
+            let page = "<html><body>Sign in to the free Wi-Fi</body></html>";
+            let answer = if served.is_multiple_of(2) {
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                    page.len()
+                )
+            } else {
+                "HTTP/1.1 302 Found\r\nlocation: http://portal.example/login\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    .to_string()
+            };
+            client.write_all(answer.as_bytes()).await?;
             return Ok(());
         }
         Fate::Error500 => {

@@ -13,6 +13,8 @@ pub struct TestPki {
     pub ca_der: Vec<u8>,
     pub server_der: Vec<u8>,
     server_key_der: Vec<u8>,
+    /// Certificates the server sends after its own (whether or not they belong to its chain).
+    pub extra_chain_der: Vec<Vec<u8>>,
 }
 
 impl TestPki {
@@ -29,6 +31,7 @@ impl TestPki {
             ca_der: ca.der().to_vec(),
             server_der: server.der().to_vec(),
             server_key_der: server_key.serialize_der(),
+            extra_chain_der: Vec::new(),
         }
     }
 }
@@ -53,7 +56,10 @@ impl TlsFront {
             .expect("TLS versions")
             .with_no_client_auth()
             .with_single_cert(
-                vec![CertificateDer::from(pki.server_der.clone())],
+                std::iter::once(&pki.server_der)
+                    .chain(&pki.extra_chain_der)
+                    .map(|der| CertificateDer::from(der.clone()))
+                    .collect(),
                 PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key_der.clone())),
             )
             .expect("server certificate");

@@ -153,6 +153,20 @@ fn a_tablet_logs_in_once_and_a_revoked_token_stops_working_at_once() {
     assert_eq!(me["username"], "ana");
     assert_eq!(me["sites"], serde_json::json!(["beitbridge", "musina"]));
 
+    // The token never goes to another hub, whatever URL is passed.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = HubProcess::start(other_dir.path(), &[]);
+    let elsewhere = corridor(dir.path(), &[], &["hub", "whoami", "--hub", &other.url()]);
+    assert_ne!(elsewhere.code, 0);
+    assert!(elsewhere.stderr.contains("logged in to"), "{}", elsewhere.stderr);
+    let elsewhere = corridor(dir.path(), &[], &["inbox", "list", "--hub", &other.url()]);
+    assert_ne!(elsewhere.code, 0);
+    assert!(
+        !other.log().contains("/v1/auth/me") && !other.log().contains("/v1/crt"),
+        "{}",
+        other.log()
+    );
+
     let scratch = tempfile::tempdir().unwrap();
     let tokens = corridor(
         scratch.path(),

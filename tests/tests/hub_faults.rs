@@ -210,6 +210,37 @@ fn resets_errors_drops_and_slow_answers_still_end_with_exactly_one_record_per_wr
 }
 
 #[test]
+fn a_captive_portal_answering_instead_of_the_hub_loses_nothing_and_refuses_nothing() {
+    let runtime = runtime();
+    let hub_dir = tempfile::tempdir().unwrap();
+    let phone_dir = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(hub_dir.path(), &["--report-rate", "0"]);
+    let vault = phone(phone_dir.path());
+    let sent = enqueue_reports(&vault, 60);
+    let proxy = runtime.block_on(FaultProxy::start(
+        hub.addr,
+        Faults {
+            portal: 0.5,
+            ..Faults::default()
+        },
+        77,
+    ));
+    let report = drain_through(&vault, &proxy.url(), &runtime);
+    assert_eq!((report.pending, report.refused, report.delivered.len()), (0, 0, 60));
+    assert!(
+        proxy.counts.portal_pages.load(Ordering::Relaxed) >= 10,
+        "the portal answered too rarely"
+    );
+    let client = quick_client(&hub.url());
+    let token = coordinator_token(&hub, &client, &runtime);
+    let stored: HashSet<Uuid> = inbox_ids(&client, &token, &runtime).into_iter().collect();
+    assert_eq!(
+        stored, sent,
+        "every report reached the hub although the portal said 200"
+    );
+}
+
+#[test]
 fn the_same_key_with_another_body_is_refused_and_the_first_write_stands() {
     let runtime = runtime();
     let hub_dir = tempfile::tempdir().unwrap();

@@ -61,3 +61,49 @@ fn a_hub_behind_tls_is_trusted_by_its_ca_and_refused_when_its_key_is_not_the_pin
     }
     assert!(spki_sha256(b"not a certificate").is_err());
 }
+
+#[test]
+fn a_pin_on_the_programme_ca_holds_and_an_unused_ca_certificate_in_the_chain_does_not_satisfy_it() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let hub_dir = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(hub_dir.path(), &[]);
+    let programme = TestPki::generate();
+    let programme_ca_pin = spki_sha256(&programme.ca_der).unwrap();
+
+    // The programme's own chain: the pin on its CA (the trust anchor) is found.
+    let honest = runtime.block_on(TlsFront::start(hub.addr, &programme));
+    let client_of = |url: &str, roots: Vec<Vec<u8>>| client(url, roots, vec![programme_ca_pin]);
+    let pinned = client_of(&honest.url(), vec![programme.ca_der.clone()]);
+    assert_eq!(runtime.block_on(pinned.health()).unwrap().status, "ok");
+
+    // A certificate mis-issued by another trusted CA, with the programme's (public) CA
+    // certificate appended as an unused intermediate: it verifies, but no verified path carries
+    // the pinned key.
+    let mut rogue = TestPki::generate();
+    rogue.extra_chain_der.push(programme.ca_der.clone());
+    let attacker = runtime.block_on(TlsFront::start(hub.addr, &rogue));
+    let unpinned = client(
+        &attacker.url(),
+        vec![programme.ca_der.clone(), rogue.ca_der.clone()],
+        vec![],
+    );
+    assert_eq!(
+        runtime.block_on(unpinned.health()).unwrap().status,
+        "ok",
+        "the rogue chain verifies without pins"
+    );
+    let fooled = client_of(&attacker.url(), vec![programme.ca_der.clone(), rogue.ca_der.clone()]);
+    match runtime.block_on(fooled.health()) {
+        Err(Error::Network {
+            retryable: false,
+            reason,
+        }) => assert!(reason.contains("pinned"), "{reason}"),
+        other => panic!(
+            "a smuggled CA certificate satisfied the pin: {:?}",
+            other.map(|h| h.status)
+        ),
+    }
+}

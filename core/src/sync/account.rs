@@ -23,6 +23,22 @@ pub struct AccountDetails {
     pub sites: Vec<String>,
     pub token_id: String,
     pub device_label: String,
+    /// The key pins (SHA-256 hex) the login was made with: the token is only ever sent to this
+    /// hub through a client that checks them.
+    #[serde(default)]
+    pub pinned_key_sha256: Vec<String>,
+}
+
+impl AccountDetails {
+    /// Whether `client` talks to the hub this login belongs to, with at least its pins.
+    pub fn is_for(&self, client: &HubClient) -> bool {
+        let pins = &client.options().pinned_spki_sha256;
+        self.hub_url == client.url().as_str()
+            && self
+                .pinned_key_sha256
+                .iter()
+                .all(|pin| hex::decode(pin).is_ok_and(|bytes| pins.iter().any(|known| known[..] == bytes[..])))
+    }
 }
 
 /// Logs in at the hub and keeps the token (the store is taken by value so that the future can
@@ -44,7 +60,8 @@ pub async fn login(
             "give this device a short name (at most 64 bytes)",
         ));
     }
-    let previous = token(&store)?;
+    // An earlier login is revoked only at the hub that issued it (never sent elsewhere).
+    let previous = token_for(&store, client)?;
     let response = client.login(username, password, device_label.trim()).await?;
     let details = AccountDetails {
         hub_url: client.url().as_str().to_string(),
@@ -53,6 +70,7 @@ pub async fn login(
         sites: response.sites.clone(),
         token_id: response.token_id.clone(),
         device_label: device_label.trim().to_string(),
+        pinned_key_sha256: client.options().pinned_spki_sha256.iter().map(hex::encode).collect(),
     };
     let encoded = serde_json::to_vec(&details).map_err(|_| Error::Internal("account encoding".into()))?;
     store.transaction(|connection| {
@@ -83,22 +101,50 @@ pub fn details(store: &DeviceStore) -> Result<Option<AccountDetails>> {
         .map_err(|_| Error::DatabaseDamaged)
 }
 
-/// The token, or an error a person understands.
-pub fn require_token(store: &DeviceStore) -> Result<SecretString> {
-    token(store)?.ok_or_else(|| Error::invalid("hub", "this device is not logged in to the hub (hub login first)"))
+/// The token, only if the login belongs to the hub (and pins) that `client` talks to: a token
+/// is never sent to another host, whatever URL a caller passes.
+pub fn token_for(store: &DeviceStore, client: &HubClient) -> Result<Option<SecretString>> {
+    match details(store)? {
+        Some(details) if details.is_for(client) => token(store),
+        _ => Ok(None),
+    }
 }
 
-/// Forgets the login on this device, and revokes the token at the hub when `client` is given and
-/// the hub answers. The local token is deleted either way.
+/// [`token_for`], or an error a person understands.
+pub fn require_token_for(store: &DeviceStore, client: &HubClient) -> Result<SecretString> {
+    if let Some(token) = token_for(store, client)? {
+        return Ok(token);
+    }
+    match details(store)? {
+        Some(details) => Err(Error::invalid(
+            "hub",
+            format!(
+                "this device is logged in to {} (with its key pins); log in to this hub first",
+                details.hub_url
+            ),
+        )),
+        None => Err(Error::invalid(
+            "hub",
+            "this device is not logged in to the hub (hub login first)",
+        )),
+    }
+}
+
+/// Forgets the login on this device, and revokes the token at the hub when `client` is given,
+/// talks to the hub that issued it, and answers. The local token is deleted either way.
 pub async fn logout(store: DeviceStore, client: Option<&HubClient>) -> Result<bool> {
     let previous = token(&store)?;
+    let previous_details = details(&store)?;
     store.transaction(|connection| {
         DeviceStore::delete_in(connection, NAMESPACE, TOKEN_KEY)?;
         DeviceStore::delete_in(connection, NAMESPACE, DETAILS_KEY)?;
         Ok(())
     })?;
     if let (Some(previous), Some(client)) = (&previous, client) {
-        let _ = client.logout(previous).await;
+        // Only the hub that issued it may see it.
+        if previous_details.as_ref().is_some_and(|details| details.is_for(client)) {
+            let _ = client.logout(previous).await;
+        }
     }
     Ok(previous.is_some())
 }

@@ -209,8 +209,9 @@ impl PreparedRequest {
 }
 
 impl PreparedRequest {
-    /// Submits a sealed report; the Idempotency-Key is the report id, so even a request rebuilt
-    /// from scratch is recognised by the hub.
+    /// Submits a sealed report; the Idempotency-Key is the report id. The hub recognises a retry
+    /// only if the bytes are the same: keep the sealed bytes and never re-seal a report (sealing
+    /// again gives other bytes, which the hub refuses as `idempotency_key_reused`).
     pub fn report(submission: &wire::ReportSubmission) -> Result<Self> {
         if submission.sealed.len() > wire::MAX_SEALED_REPORT_LEN {
             return Err(Error::invalid("report", "a sealed report is at most 512 KiB"));
@@ -371,15 +372,17 @@ impl HubClient {
             password: password.clone(),
             device_label: device_label.to_string(),
         };
-        let request = PreparedRequest {
+        let mut request = PreparedRequest {
             method: Method::POST,
             path: "v1/auth/login".into(),
             idempotency_key: None,
             content_type: "application/json",
-            body: Zeroizing::new(serde_json::to_vec(&body).map_err(|_| Error::Internal("login encoding".into()))?)
-                .to_vec(),
+            body: serde_json::to_vec(&body).map_err(|_| Error::Internal("login encoding".into()))?,
         };
-        let mut response = self.send(&request, &Auth::Anonymous).await?;
+        // The copy handed to the network stack cannot be wiped from here; ours is.
+        let sent = self.send(&request, &Auth::Anonymous).await;
+        zeroize::Zeroize::zeroize(&mut request.body);
+        let mut response = sent?;
         let parsed = response.is_success().then(|| serde_json::from_slice(&response.body));
         let result = match parsed {
             Some(Ok(login)) => Ok(login),
@@ -616,7 +619,8 @@ fn tls_config(options: &ClientOptions, resumption: bool) -> Result<rustls::Clien
             .add(CertificateDer::from(der.clone()))
             .map_err(|_| Error::invalid("certificate", "not a valid certificate"))?;
     }
-    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+    let roots = Arc::new(roots);
+    let webpki = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
         .build()
         .map_err(|_| Error::Internal("certificate verifier".into()))?;
     let verifier: Arc<dyn ServerCertVerifier> = if options.pinned_spki_sha256.is_empty() {
@@ -624,6 +628,8 @@ fn tls_config(options: &ClientOptions, resumption: bool) -> Result<rustls::Clien
     } else {
         Arc::new(PinnedVerifier {
             inner: webpki,
+            roots,
+            algorithms: provider.signature_verification_algorithms.all,
             pins: options.pinned_spki_sha256.clone(),
         })
     };
@@ -639,10 +645,15 @@ fn tls_config(options: &ClientOptions, resumption: bool) -> Result<rustls::Clien
     Ok(config)
 }
 
-/// Ordinary verification, then: some certificate of the chain must carry a pinned key.
+/// Ordinary verification, then: the *verified* path (leaf, the intermediates actually used, the
+/// trust anchor) must carry a pinned key. Checking only the certificates a server presents would
+/// let an attacker with a mis-issued certificate append the programme's (public) CA certificate
+/// as an unused intermediate; path building instead keeps looking for a chain that carries a pin.
 #[derive(Debug)]
 struct PinnedVerifier {
     inner: Arc<WebPkiServerVerifier>,
+    roots: Arc<RootCertStore>,
+    algorithms: &'static [&'static dyn rustls::pki_types::SignatureVerificationAlgorithm],
     pins: Vec<[u8; 32]>,
 }
 
@@ -651,10 +662,41 @@ pub fn spki_sha256(certificate_der: &[u8]) -> Result<[u8; 32]> {
     let der = CertificateDer::from(certificate_der);
     let parsed =
         webpki::EndEntityCert::try_from(&der).map_err(|_| Error::invalid("certificate", "not a valid certificate"))?;
-    let digest = ring::digest::digest(&ring::digest::SHA256, parsed.subject_public_key_info().as_ref());
+    Ok(sha256(parsed.subject_public_key_info().as_ref()))
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
     let mut out = [0u8; 32];
     out.copy_from_slice(digest.as_ref());
-    Ok(out)
+    out
+}
+
+/// A trust anchor keeps its SubjectPublicKeyInfo without the outer SEQUENCE: put it back, so the
+/// pin of a root is the same digest as the pin of the same key in a certificate.
+fn anchor_spki_sha256(contents: &[u8]) -> [u8; 32] {
+    let mut der = vec![0x30];
+    match contents.len() {
+        length @ 0..=0x7f => der.push(length as u8),
+        length @ 0x80..=0xff => der.extend_from_slice(&[0x81, length as u8]),
+        length => der.extend_from_slice(&[0x82, (length >> 8) as u8, length as u8]),
+    }
+    der.extend_from_slice(contents);
+    sha256(&der)
+}
+
+impl PinnedVerifier {
+    fn path_is_pinned(&self, path: &webpki::VerifiedPath<'_>) -> bool {
+        let mut digests = vec![
+            sha256(path.end_entity().subject_public_key_info().as_ref()),
+            anchor_spki_sha256(path.anchor().subject_public_key_info.as_ref()),
+        ];
+        digests.extend(
+            path.intermediate_certificates()
+                .map(|certificate| sha256(certificate.subject_public_key_info().as_ref())),
+        );
+        digests.iter().any(|digest| self.pins.contains(digest))
+    }
 }
 
 impl ServerCertVerifier for PinnedVerifier {
@@ -669,17 +711,28 @@ impl ServerCertVerifier for PinnedVerifier {
         let verified = self
             .inner
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?;
-        let pinned = std::iter::once(end_entity)
-            .chain(intermediates)
-            .filter_map(|certificate| spki_sha256(certificate).ok())
-            .any(|digest| self.pins.contains(&digest));
-        if pinned {
-            Ok(verified)
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::ApplicationVerificationFailure,
-            ))
-        }
+        let refused = || rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure);
+        let certificate = webpki::EndEntityCert::try_from(end_entity).map_err(|_| refused())?;
+        let accept = |path: &webpki::VerifiedPath<'_>| {
+            if self.path_is_pinned(path) {
+                Ok(())
+            } else {
+                // Not fatal: path building goes on looking for a chain that carries a pin.
+                Err(webpki::Error::UnknownIssuer)
+            }
+        };
+        certificate
+            .verify_for_usage(
+                self.algorithms,
+                &self.roots.roots,
+                intermediates,
+                now,
+                webpki::KeyUsage::server_auth(),
+                None,
+                Some(&accept),
+            )
+            .map(|_| verified)
+            .map_err(|_| refused())
     }
 
     fn verify_tls12_signature(

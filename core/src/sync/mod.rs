@@ -20,9 +20,14 @@ pub use client::{Auth, ClientOptions, DownloadSink, HubClient, HubResponse, HubU
 
 use crate::error::{Error, Result};
 
+/// The longest pause [`send_with_retries`] makes between two tries (the outbox has no such limit:
+/// it waits in the background).
+pub const MAX_INTERACTIVE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Sends one request up to `attempts` times, unchanged (same Idempotency-Key, same bytes),
 /// sleeping a full-jitter backoff (at least `Retry-After`) between tries while the failure may
-/// pass. Returns the first answer that is not a passing failure, or the last failure.
+/// pass, and never longer than [`MAX_INTERACTIVE_WAIT`]. Returns the first answer that is not a
+/// passing failure, or the last failure.
 pub async fn send_with_retries(
     client: &HubClient,
     request: &PreparedRequest,
@@ -40,9 +45,12 @@ pub async fn send_with_retries(
             Err(Error::Network { retryable: true, .. }) => None,
             _ => return outcome,
         };
-        if failures >= attempts {
+        let delay = backoff.delay(failures, retry_after)?;
+        // A person is waiting: a hub (or a proxy) that asks for a long pause gets its answer
+        // back instead of a frozen screen; the caller may try later.
+        if failures >= attempts || delay > MAX_INTERACTIVE_WAIT {
             return outcome;
         }
-        tokio::time::sleep(backoff.delay(failures, retry_after)?).await;
+        tokio::time::sleep(delay).await;
     }
 }

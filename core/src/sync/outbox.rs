@@ -219,7 +219,12 @@ pub async fn drain(
     let mut done = 0u32;
     loop {
         let skip_account = report.needs_login;
-        let token = if skip_account { None } else { account::token(&store)? };
+        // The token only goes to the hub (and pins) it was issued by.
+        let token = if skip_account {
+            None
+        } else {
+            account::token_for(&store, client)?
+        };
         let due = due_items(&store, now_ms(), token.is_some())?;
         if token.is_none() && has_pending(&store, Some(OutboxAuth::Account))? {
             report.needs_login = true;
@@ -267,6 +272,17 @@ fn settle(
 ) -> Result<()> {
     let connection = store.connection();
     match outcome {
+        Ok(response) if response.is_success() && !is_the_hubs_receipt(item, &response) => {
+            // A 2xx that is not the hub's receipt (a captive portal's page, a proxy): the hub
+            // may never have seen the item. Keep it.
+            reschedule(
+                connection,
+                item,
+                options,
+                None,
+                "an answer that is not the hub's (a captive portal?)",
+            )?;
+        }
         Ok(response) if response.is_success() => {
             connection.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
             report.delivered.push(Delivered {
@@ -291,14 +307,18 @@ fn settle(
             let reason = response.into_error().to_string();
             reschedule(connection, item, options, retry_after, &reason)?;
         }
-        Ok(response) => {
-            let reason = response.into_error().to_string();
-            connection.execute(
-                "UPDATE outbox SET state = 'refused', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
-                params![item.id, reason],
-            )?;
-            report.refused += 1;
-        }
+        Ok(response) => match response.into_error() {
+            // Only the hub's own JSON refusal marks an item refused; anything else (a redirect,
+            // a proxy's page) may pass and is retried.
+            refusal @ Error::HubRefused { .. } => {
+                connection.execute(
+                    "UPDATE outbox SET state = 'refused', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                    params![item.id, refusal.to_string()],
+                )?;
+                report.refused += 1;
+            }
+            other => reschedule(connection, item, options, None, &other.to_string())?,
+        },
         Err(Error::Network {
             retryable: true,
             reason,
@@ -314,6 +334,24 @@ fn settle(
         Err(other) => return Err(other),
     }
     Ok(())
+}
+
+/// Whether a 2xx answer is the hub's receipt for this item: a JSON object whose id, if it names
+/// one, is the item's (reports and sessions use their id as the Idempotency-Key), or an empty 204.
+fn is_the_hubs_receipt(item: &DueItem, response: &HubResponse) -> bool {
+    if response.status == 204 {
+        return response.body.is_empty();
+    }
+    let Ok(serde_json::Value::Object(receipt)) = serde_json::from_slice::<serde_json::Value>(&response.body) else {
+        return false;
+    };
+    let key = item.request.idempotency_key.map(|key| key.hyphenated().to_string());
+    ["report_id", "session_id"]
+        .iter()
+        .all(|field| match receipt.get(*field) {
+            None => true,
+            Some(value) => value.as_str().map(str::to_string) == key,
+        })
 }
 
 fn reschedule(
