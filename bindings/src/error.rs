@@ -54,6 +54,10 @@ pub enum CorridorError {
     StorageFull,
     #[error("{reason}")]
     Storage { reason: String },
+    /// Content that was refused (unsigned, rolled back, expired, altered); installed content is
+    /// unchanged.
+    #[error("content refused: {reason}")]
+    ContentRejected { reason: String },
     /// The hub could not be reached or answered badly; `retryable`: trying later may work.
     #[error("{reason}")]
     Network { retryable: bool, reason: String },
@@ -106,6 +110,7 @@ impl From<Error> for CorridorError {
             Error::Storage(other) => CorridorError::Storage {
                 reason: other.to_string(),
             },
+            Error::ContentRejected(reason) => CorridorError::ContentRejected { reason },
             Error::Network { retryable, reason } => CorridorError::Network { retryable, reason },
             Error::HubRefused { status, code, message } => CorridorError::HubRefused {
                 status,

@@ -3,6 +3,10 @@
 //! work and lock it again on exit. `corridor shell` keeps one profile open for several commands.
 
 mod calc;
+mod content;
+mod content_editor;
+mod content_phone;
+mod content_source;
 mod hub;
 mod output;
 mod pin_input;
@@ -130,6 +134,12 @@ enum Command {
     Hub {
         #[command(subcommand)]
         command: hub::HubCommand,
+    },
+    /// Health-literacy content: editors' tools (keygen, init-repo, build, sign, publish, ...) and
+    /// the phone's side (trust, check, update, list, show, search, quiz).
+    Content {
+        #[command(subcommand)]
+        command: content::ContentCommand,
     },
     /// Send what waits in the outbox (reports, sessions) to the hub.
     Sync {
@@ -354,6 +364,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
             Command::Inbox {
                 command: hub::InboxCommand::Status { .. },
             } => {}
+            Command::Content { command } if command.needs_no_device() => {}
             Command::Remind {
                 command: remind::RemindCommand::Handover { .. },
             } => {}
@@ -596,6 +607,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
             }
         },
         Command::Hub { command } => hub::run_hub(command, || open_vault(&dir), out)?,
+        Command::Content { command } => content::run(command, || open_vault(&dir), profile, out)?,
         Command::Sync { target, wait } => hub::run_sync(&open_vault(&dir)?, target, *wait, out)?,
         Command::Outbox { command } => hub::run_outbox(&open_vault(&dir)?, command, out)?,
         Command::Inbox { command } => hub::run_inbox(|| open_vault(&dir), command, out)?,

@@ -13,7 +13,7 @@ pub struct Output {
 }
 
 /// 3: wrong PIN or waiting; 4: not set up; 5: locked; 6: the hub could not be reached; 7: the hub
-/// refused; 1: anything else (2 is clap's usage error).
+/// refused; 8: content refused; 1: anything else (2 is clap's usage error).
 pub fn exit_code(error: &Error) -> u8 {
     match error {
         Error::WrongPin { .. } | Error::TooManyAttempts { .. } => 3,
@@ -21,6 +21,7 @@ pub fn exit_code(error: &Error) -> u8 {
         Error::Locked => 5,
         Error::Network { .. } => 6,
         Error::HubRefused { .. } => 7,
+        Error::ContentRejected(_) => 8,
         _ => 1,
     }
 }
@@ -40,6 +41,7 @@ fn error_kind(error: &Error) -> &'static str {
         Error::DatabaseDamaged => "database_damaged",
         Error::NewerSchema { .. } => "newer_version",
         Error::Storage(_) => "storage",
+        Error::ContentRejected(_) => "content_rejected",
         Error::Network { .. } => "network",
         Error::HubRefused { .. } => "hub_refused",
         Error::Platform(_) => "platform",

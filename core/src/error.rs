@@ -89,6 +89,11 @@ pub enum Error {
     #[error("{0}")]
     Storage(StorageProblem),
 
+    /// Content (metadata, a module, an asset) that is refused: unsigned, rolled back, expired,
+    /// oversized, altered, or not what the catalog pins. The installed content is unchanged.
+    #[error("content refused: {0}")]
+    ContentRejected(String),
+
     /// The hub could not be reached, did not answer in time, or answered with something that is
     /// not the hub's; `retryable` says whether sending the same request later may work.
     #[error("{reason}")]

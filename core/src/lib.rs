@@ -24,6 +24,7 @@ macro_rules! crash_point {
 
 pub mod backup;
 pub mod codes;
+pub mod content;
 pub mod disguise;
 pub mod error;
 pub mod kdf;
