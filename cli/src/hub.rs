@@ -50,6 +50,9 @@ pub enum HubCommand {
         /// Login attempts per minute from one address; 0: no limit.
         #[arg(long, default_value_t = 10)]
         login_rate: u32,
+        /// Password checks per minute across all callers; 0: no limit.
+        #[arg(long, default_value_t = 600)]
+        login_global_rate: u32,
         /// Days after an acknowledgement when a report's ciphertext is deleted.
         #[arg(long, default_value_t = 30)]
         purge_after_days: u32,
@@ -286,6 +289,7 @@ pub fn run_hub(command: &HubCommand, vault: impl Fn() -> Result<Vault, Error>, o
             addr,
             report_rate,
             login_rate,
+            login_global_rate,
             purge_after_days,
             trust_forwarded_for,
         } => {
@@ -293,6 +297,7 @@ pub fn run_hub(command: &HubCommand, vault: impl Fn() -> Result<Vault, Error>, o
             let mut config = corridor_hub::HubConfig::new(data.clone(), *addr);
             config.report_rate_per_minute = *report_rate;
             config.login_rate_per_minute = *login_rate;
+            config.login_global_per_minute = *login_global_rate;
             config.purge_after_days = *purge_after_days;
             config.trust_forwarded_for = *trust_forwarded_for;
             let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -17,12 +17,22 @@ pub struct HubConfig {
     pub report_rate_per_minute: u32,
     /// Login attempts per client address and minute; 0 switches the limit off. Default 10.
     pub login_rate_per_minute: u32,
+    /// Password verifications (logins that get as far as Argon2id) per minute across all
+    /// clients, as one token bucket of this size; 0 switches the limit off. Default 600.
+    pub login_global_per_minute: u32,
+    /// How long a username is locked after 5 consecutive failed logins; each further failure
+    /// doubles it, up to an hour. Default 60 s.
+    pub login_lock_base: Duration,
     /// Days between a report's acknowledgement and the deletion of its ciphertext. Default 30.
     pub purge_after_days: u32,
     /// Days an idempotency key is remembered. Default 7.
     pub idempotency_days: u32,
-    /// The longest a request may take until its answer starts. Default 30 s.
+    /// The longest the hub may spend on a request, not counting the time it waits for the
+    /// request's body to arrive, until its answer starts; then 408. Default 30 s.
     pub request_timeout: Duration,
+    /// The longest a request's body may make no progress (no 1 KiB arriving, nor its end);
+    /// then 408. A slow upload that keeps going is not cut off. Default 30 s.
+    pub body_idle_timeout: Duration,
     /// The longest a client may take to send a request's headers; then the connection is
     /// closed. Default 10 s.
     pub header_read_timeout: Duration,
@@ -39,9 +49,12 @@ impl HubConfig {
             addr,
             report_rate_per_minute: 30,
             login_rate_per_minute: 10,
+            login_global_per_minute: 600,
+            login_lock_base: Duration::from_secs(60),
             purge_after_days: 30,
             idempotency_days: 7,
             request_timeout: Duration::from_secs(30),
+            body_idle_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             trust_forwarded_for: false,
         }

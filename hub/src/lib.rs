@@ -13,8 +13,10 @@
 //! - [`admin`]: the operator's account and token functions, used by the CLI.
 //! - Inside: `api`, the `/v1` routes (`docs/protocol.md` describes them); `store`, the `Store`
 //!   trait that the handlers use and its SQLite backend; `idempotency` (keys, the in-flight set,
-//!   capped bodies); `auth` (passwords, tokens, roles); `limits` (per-address rate limits);
-//!   `content` (static files); `server` (the accept loop, maintenance, shutdown).
+//!   capped bodies); `auth` (passwords, tokens, roles); `limits` (per-address rate limits, the
+//!   per-username login lock and the hub-wide login budget, all in memory); `content` (static
+//!   files); `server` (the accept loop, maintenance, shutdown). The request time limits (the
+//!   hub's own work, and a body that stops arriving) are middleware in `api`.
 
 pub mod admin;
 mod api;

@@ -19,17 +19,18 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 use tower::Service;
 
-use crate::api::{self, unix_now, AppState, Shared};
+use crate::api::{self, unix_now, AppState, Shared, TimeLimits};
+use crate::auth::random_bytes;
 use crate::config::{HubConfig, Retention};
 use crate::content::CONTENT_DIR;
 use crate::error::HubError;
 use crate::idempotency::InFlight;
-use crate::limits::RateLimiter;
+use crate::limits::{GlobalBudget, LoginFailures, RateLimiter};
 use crate::store::sqlite::SqliteStore;
 
 /// How often acknowledged reports are purged and old keys and tokens removed (also at start).
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
-/// How often full rate-limit buckets are forgotten.
+/// How often full rate-limit buckets and old login failures are forgotten.
 const FORGET_IDLE_EVERY: Duration = Duration::from_secs(60);
 /// Beyond the request timeout, how long shutdown waits for open requests to finish.
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
@@ -67,12 +68,18 @@ pub async fn bind(config: HubConfig) -> Result<RunningHub, HubError> {
         in_flight: Arc::new(InFlight::default()),
         report_limiter: RateLimiter::new(config.report_rate_per_minute),
         login_limiter: RateLimiter::new(config.login_rate_per_minute),
-        password_work: tokio::sync::Semaphore::new(password_lanes),
+        login_failures: Arc::new(LoginFailures::new(config.login_lock_base, &random_bytes::<32>()?)),
+        login_budget: GlobalBudget::new(config.login_global_per_minute),
+        password_work: Arc::new(tokio::sync::Semaphore::new(password_lanes)),
         content_root,
         retention: config.retention(),
         trust_forwarded_for: config.trust_forwarded_for,
     });
-    let router = api::router(Arc::clone(&state), config.request_timeout);
+    let time_limits = TimeLimits {
+        request: config.request_timeout,
+        body_idle: config.body_idle_timeout,
+    };
+    let router = api::router(Arc::clone(&state), time_limits);
     tracing::info!("listening on {local_addr}");
     Ok(RunningHub {
         listener,
@@ -180,6 +187,7 @@ async fn background_work(state: AppState, retention: Retention) {
             _ = forget_idle.tick() => {
                 state.report_limiter.forget_idle();
                 state.login_limiter.forget_idle();
+                state.login_failures.forget_idle();
             }
         }
     }

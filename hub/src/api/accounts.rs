@@ -3,8 +3,13 @@
 //!
 //! Login is deliberately not idempotency-keyed: storing its answer for replay would store the
 //! token. A retried login simply makes another token (the unused one can be revoked).
+//!
+//! Login guessing meets three limits before any Argon2id runs, in this order: the client
+//! address's bucket, the username's lock after consecutive failures (known and unknown usernames
+//! alike, so the answer does not reveal which exist), and the hub-wide budget of verifications.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
@@ -16,7 +21,10 @@ use corridor_core::sync::wire::{
 };
 use zeroize::Zeroizing;
 
-use super::{authenticate, json_response, parse_json, rate_limit, require_empty_body, run_write, unix_now, AppState};
+use super::{
+    authenticate, json_response, parse_json, rate_limit, rate_limited, require_empty_body, run_write, unix_now,
+    AppState,
+};
 use crate::auth;
 use crate::error::{ApiError, HubError};
 use crate::idempotency::{fingerprint, key_of, read_body};
@@ -55,24 +63,39 @@ pub(super) async fn login(
             "device_label: at most {MAX_NAME_LEN} bytes, no control characters"
         )));
     }
-    let _permit = state
-        .password_work
-        .acquire()
+    let attempt = state.login_failures.begin(&request.username).map_err(|retry_after| {
+        rate_limited(
+            "too many failed logins for this username; wait and try again",
+            retry_after,
+        )
+    })?;
+    state.login_budget.take().map_err(|retry_after| {
+        rate_limited("too many logins at this hub right now; wait and try again", retry_after)
+    })?;
+    let permit = Arc::clone(&state.password_work)
+        .acquire_owned()
         .await
         .map_err(|_| ApiError::unavailable())?;
     let now = unix_now();
+    // The permit and the attempt move into the blocking work, which runs to its end even when
+    // the client has gone away (or the time limit ran out): the permit is held while Argon2id
+    // runs, and the outcome is counted.
     let answer = super::blocking(&state, move |store| -> Result<Option<LoginResponse>, HubError> {
+        let _permit = permit;
         let credentials = match is_valid_username(&request.username) {
             true => store.credentials(&request.username)?,
             false => None,
         };
         let Some(credentials) = credentials else {
             auth::verify_against_nothing(&request.password);
+            attempt.failed();
             return Ok(None);
         };
         if !auth::verify_password(&request.password, &credentials.password)? || credentials.disabled {
+            attempt.failed();
             return Ok(None);
         }
+        attempt.succeeded();
         let token = auth::new_token()?;
         let token_id = auth::new_token_id()?;
         let token_sha256 =

@@ -6,11 +6,12 @@ mod backups;
 mod crt;
 mod reports;
 mod sessions;
+mod time_limit;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{MatchedPath, Path, Request, State};
@@ -27,7 +28,7 @@ use crate::auth;
 use crate::config::Retention;
 use crate::error::{ApiError, HubError};
 use crate::idempotency::InFlight;
-use crate::limits::{self, RateLimiter};
+use crate::limits::{self, GlobalBudget, LoginFailures, RateLimiter};
 use crate::store::{Caller, IdempotencyRecord, Refusal, Store, StoredResponse, WriteOp, WriteOutcome};
 
 /// What every handler shares.
@@ -36,8 +37,14 @@ pub(crate) struct Shared {
     pub in_flight: Arc<InFlight>,
     pub report_limiter: RateLimiter,
     pub login_limiter: RateLimiter,
+    /// Consecutive failed logins per username.
+    pub login_failures: Arc<LoginFailures>,
+    /// Password verifications across all clients.
+    pub login_budget: GlobalBudget,
     /// Argon2id runs at most this many at a time, so a burst of logins cannot exhaust memory.
-    pub password_work: tokio::sync::Semaphore,
+    /// A permit is held by the blocking work itself, so a client that goes away mid-hash does not
+    /// free it while the hash still runs.
+    pub password_work: Arc<tokio::sync::Semaphore>,
     /// The canonical content directory.
     pub content_root: PathBuf,
     pub retention: Retention,
@@ -46,8 +53,10 @@ pub(crate) struct Shared {
 
 pub(crate) type AppState = Arc<Shared>;
 
-/// The whole `/v1` router with its logging and time limit.
-pub(crate) fn router(state: AppState, request_timeout: Duration) -> Router {
+pub(crate) use time_limit::TimeLimits;
+
+/// The whole `/v1` router with its logging and time limits.
+pub(crate) fn router(state: AppState, time_limits: TimeLimits) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/content/{*path}", get(content))
@@ -68,7 +77,7 @@ pub(crate) fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/v1/admin/tokens/{token_id}/revoke", post(accounts::revoke_token))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(request_timeout, time_limit))
+        .layer(middleware::from_fn_with_state(time_limits, time_limit::time_limit))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -91,24 +100,6 @@ async fn log_request(request: Request, next: Next) -> Response {
         started.elapsed().as_millis()
     );
     response
-}
-
-async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => {
-            let mut response = ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                codes::TIMEOUT,
-                "the request took too long; try again",
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            response
-        }
-    }
 }
 
 async fn not_found() -> ApiError {
@@ -175,14 +166,14 @@ pub(crate) fn rate_limit(
     headers: &HeaderMap,
 ) -> Result<(), ApiError> {
     let address = limits::client_address(peer, headers, state.trust_forwarded_for);
-    limiter.check(address).map_err(|retry_after| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            codes::RATE_LIMITED,
-            "too many requests from this address; wait and try again",
-        )
-        .with_retry_after(retry_after)
-    })
+    limiter
+        .check(address)
+        .map_err(|retry_after| rate_limited("too many requests from this address; wait and try again", retry_after))
+}
+
+/// 429 `rate_limited` with `Retry-After`.
+pub(crate) fn rate_limited(message: &'static str, retry_after_secs: u64) -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, message).with_retry_after(retry_after_secs)
 }
 
 /// Parses a JSON body; the error names the position, never the content.

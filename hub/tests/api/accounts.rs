@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use corridor_core::sync::wire::{codes, Account, LoginResponse, Role, SecretString, TokenInfo, IDEMPOTENCY_KEY_HEADER};
 use corridor_hub::{admin, HubError};
 use reqwest::{Method, Response, StatusCode};
@@ -8,6 +10,16 @@ use crate::common::{error_code, key, status_and_body, TestHub, PASSWORD};
 async fn login(hub: &TestHub, username: &str, password: &str) -> Response {
     hub.request(Method::POST, "/v1/auth/login")
         .json(&json!({"username": username, "password": password, "device_label": "tablet 3, Beitbridge"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A login as the proxy in front of the hub forwards it for `address`.
+async fn login_from(hub: &TestHub, address: &str, username: &str, password: &str) -> Response {
+    hub.request(Method::POST, "/v1/auth/login")
+        .header("x-forwarded-for", address)
+        .json(&json!({"username": username, "password": password, "device_label": "phone"}))
         .send()
         .await
         .unwrap()
@@ -263,4 +275,104 @@ async fn a_new_password_replaces_the_old_one() {
         login(&hub, "thandi", "a brand new password").await.status(),
         StatusCode::OK
     );
+}
+
+/// 429 `rate_limited` with a `Retry-After` of at least 1 s; returns the body.
+async fn assert_rate_limited(response: Response) -> serde_json::Value {
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after >= 1);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], codes::RATE_LIMITED);
+    body
+}
+
+#[tokio::test]
+async fn five_failures_lock_a_username_whatever_the_address() {
+    let lock = Duration::from_millis(1500);
+    let hub = TestHub::start_with(|config| {
+        config.trust_forwarded_for = true;
+        config.login_rate_per_minute = 2;
+        config.login_lock_base = lock;
+    })
+    .await;
+    hub.add_user("thandi", Role::Crt, &["beitbridge"]);
+    hub.add_user("lindiwe", Role::Crt, &["beitbridge"]);
+    // Each guess comes from another address, so the per-address limit never bites.
+    let mut addresses = (1..).map(|n| format!("198.51.100.{n}"));
+    for _ in 0..5 {
+        let address = addresses.next().unwrap();
+        let response = login_from(&hub, &address, "thandi", "not the password").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked_at = std::time::Instant::now();
+    // Even the right password, from yet another address, is not tried now.
+    let address = addresses.next().unwrap();
+    let locked = assert_rate_limited(login_from(&hub, &address, "thandi", PASSWORD).await).await;
+    // Another account is not affected.
+    let address = addresses.next().unwrap();
+    assert_eq!(
+        login_from(&hub, &address, "lindiwe", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+
+    // An unknown username locks the same way, with the same answer.
+    for _ in 0..5 {
+        let address = addresses.next().unwrap();
+        let response = login_from(&hub, &address, "nobody", PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let address = addresses.next().unwrap();
+    let unknown = assert_rate_limited(login_from(&hub, &address, "nobody", PASSWORD).await).await;
+    assert_eq!(unknown, locked);
+
+    // After the lock the right password works, and clears the count.
+    tokio::time::sleep(lock.saturating_sub(locked_at.elapsed()) + Duration::from_millis(200)).await;
+    let address = addresses.next().unwrap();
+    assert_eq!(
+        login_from(&hub, &address, "thandi", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let address = addresses.next().unwrap();
+    let response = login_from(&hub, &address, "thandi", "not the password").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_failure_after_the_lock_locks_again_for_longer() {
+    let lock = Duration::from_secs(1);
+    let hub = TestHub::start_with(|config| config.login_lock_base = lock).await;
+    hub.add_user("thandi", Role::Crt, &["beitbridge"]);
+    for _ in 0..5 {
+        assert_eq!(
+            login(&hub, "thandi", "not the password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    tokio::time::sleep(lock + Duration::from_millis(100)).await;
+    assert_eq!(
+        login(&hub, "thandi", "not the password").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Locked for twice as long now: still locked after the first window.
+    tokio::time::sleep(lock + Duration::from_millis(100)).await;
+    assert_rate_limited(login(&hub, "thandi", PASSWORD).await).await;
+    tokio::time::sleep(lock).await;
+    assert_eq!(login(&hub, "thandi", PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_hub_wide_login_budget_answers_429() {
+    let hub = TestHub::start_with(|config| config.login_global_per_minute = 2).await;
+    hub.add_user("thandi", Role::Crt, &["beitbridge"]);
+    hub.add_user("lindiwe", Role::Crt, &["beitbridge"]);
+    assert_eq!(login(&hub, "thandi", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        login(&hub, "nobody", "not the password").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let response = login(&hub, "lindiwe", PASSWORD).await;
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry_after), "{retry_after}");
+    assert_rate_limited(response).await;
 }

@@ -1,5 +1,5 @@
 use corridor_core::sync::wire::{Role, Uuid, IDEMPOTENCY_KEY_HEADER};
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::common::{key, TestHub, PASSWORD};
@@ -11,23 +11,39 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[tokio::test]
 async fn the_database_holds_no_address_token_or_password() {
     let hub = TestHub::start().await;
+    // Every request must succeed, or the searches below would pass on a database that never
+    // saw the secrets; the markers prove the search reads the files the writes went to.
     let educator = hub.account("educator", Role::Educator, &["beitbridge"]).await;
-    hub.submit_report(Uuid::new_v4(), "beitbridge", b"sealed").await;
-    hub.request(Method::POST, "/v1/sessions")
+    let report = hub
+        .submit_report(Uuid::new_v4(), "beitbridge", b"SEALED-MARKER-7d2e")
+        .await;
+    assert_eq!(report.status(), StatusCode::CREATED);
+    let session = hub
+        .request(Method::POST, "/v1/sessions")
         .bearer_auth(&educator)
         .header(IDEMPOTENCY_KEY_HEADER, key())
-        .json(&json!({"session_id": Uuid::new_v4(), "site": "beitbridge", "body": {"n": 1}}))
+        .json(&json!({"session_id": Uuid::new_v4(), "site": "beitbridge", "body": {"note": "SESSION-MARKER-4b1a"}}))
         .send()
         .await
         .unwrap();
+    assert_eq!(session.status(), StatusCode::CREATED);
     let write_token = "9f".repeat(32);
-    hub.request(Method::PUT, &format!("/v1/backups/{}", "1e".repeat(32)))
+    let backup = hub
+        .request(Method::PUT, &format!("/v1/backups/{}", "1e".repeat(32)))
         .bearer_auth(&write_token)
         .header(IDEMPOTENCY_KEY_HEADER, key())
-        .body("backup")
+        .body("BACKUP-MARKER-93c0")
         .send()
         .await
         .unwrap();
+    assert_eq!(backup.status(), StatusCode::CREATED);
+    let wrong = hub
+        .request(Method::POST, "/v1/auth/login")
+        .json(&json!({"username": "educator", "password": "WRONG-PASSWORD-61f8", "device_label": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let dir = hub.stop().await;
 
     let mut files = Vec::new();
@@ -38,6 +54,13 @@ async fn the_database_holds_no_address_token_or_password() {
         }
     }
     assert!(!files.is_empty());
+    for marker in [
+        &b"SEALED-MARKER-7d2e"[..],
+        b"SESSION-MARKER-4b1a",
+        b"BACKUP-MARKER-93c0",
+    ] {
+        assert!(files.iter().any(|bytes| contains(bytes, marker)));
+    }
     let educator_bytes = hex::decode(&educator).unwrap();
     let write_token_bytes = hex::decode(&write_token).unwrap();
     for bytes in &files {
@@ -47,5 +70,6 @@ async fn the_database_holds_no_address_token_or_password() {
         assert!(!contains(bytes, write_token.as_bytes()));
         assert!(!contains(bytes, &write_token_bytes));
         assert!(!contains(bytes, PASSWORD.as_bytes()));
+        assert!(!contains(bytes, b"WRONG-PASSWORD-61f8"));
     }
 }

@@ -4,7 +4,7 @@ use corridor_core::sync::wire::Uuid;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::common::{key, report_body, TestHub};
+use crate::common::{error_code, key, report_body, TestHub, PASSWORD};
 
 /// Opens a connection and starts a report submission: its head (with `Expect: 100-continue`,
 /// so the hub's `100 Continue` shows that the handler is running) and half its body. Returns the
@@ -47,14 +47,88 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off() {
 }
 
 #[tokio::test]
-async fn a_request_that_takes_too_long_is_answered_with_a_timeout() {
-    let hub = TestHub::start_with(|config| config.request_timeout = Duration::from_millis(300)).await;
+async fn a_body_that_stops_arriving_is_answered_with_a_timeout() {
+    let hub = TestHub::start_with(|config| config.body_idle_timeout = Duration::from_millis(300)).await;
     let (mut stream, _, _) = start_slow_report(&hub, &key()).await;
     let answer = tokio::time::timeout(Duration::from_secs(10), read_all(&mut stream))
         .await
         .expect("the hub answers");
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("\"error\":\"timeout\""), "{answer}");
+}
+
+/// Starts `PUT /v1/backups/…` of `len` bytes on a raw connection; returns it after the head.
+async fn start_backup_upload(hub: &TestHub, len: usize) -> TcpStream {
+    let mut stream = TcpStream::connect(hub.addr).await.unwrap();
+    let head = format!(
+        "PUT /v1/backups/{} HTTP/1.1\r\nHost: hub\r\nConnection: close\r\nAuthorization: Bearer {}\r\n\
+         Idempotency-Key: {}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n",
+        "ab".repeat(32),
+        "cd".repeat(32),
+        key()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn a_slow_but_steady_upload_is_not_cut_off() {
+    let limit = Duration::from_millis(400);
+    let hub = TestHub::start_with(|config| {
+        config.request_timeout = limit;
+        config.body_idle_timeout = limit;
+    })
+    .await;
+    let chunk = vec![0x5au8; 2048];
+    let chunks = 12;
+    let started = std::time::Instant::now();
+    let mut stream = start_backup_upload(&hub, chunk.len() * chunks).await;
+    for _ in 0..chunks {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        stream.write_all(&chunk).await.unwrap();
+    }
+    let answer = tokio::time::timeout(Duration::from_secs(10), read_all(&mut stream))
+        .await
+        .expect("the hub answers");
+    assert!(started.elapsed() > limit * 3, "the upload took {:?}", started.elapsed());
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_trickle_that_never_makes_progress_is_cut_off() {
+    let hub = TestHub::start_with(|config| config.body_idle_timeout = Duration::from_millis(400)).await;
+    let (mut reader, mut writer) = start_backup_upload(&hub, 64 * 1024).await.into_split();
+    // 50 bytes every 50 ms: never 1 KiB within the idle limit.
+    let trickle = tokio::spawn(async move {
+        for _ in 0..200 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if writer.write_all(&[0x5a; 50]).await.is_err() {
+                break;
+            }
+        }
+    });
+    // The hub may reset the connection after its answer, as the client is still sending: keep
+    // what arrived before that.
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), reader.read_to_end(&mut answer)).await;
+    trickle.abort();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+#[tokio::test]
+async fn the_hubs_own_work_on_a_request_stays_bounded() {
+    // A login's Argon2id takes far longer than 1 ms of the hub's own time.
+    let hub = TestHub::start_with(|config| config.request_timeout = Duration::from_millis(1)).await;
+    hub.add_user("thandi", corridor_core::sync::wire::Role::Crt, &["beitbridge"]);
+    let response = hub
+        .request(reqwest::Method::POST, "/v1/auth/login")
+        .json(&serde_json::json!({"username": "thandi", "password": PASSWORD, "device_label": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(error_code(response).await, "timeout");
 }
 
 #[tokio::test]
