@@ -111,6 +111,12 @@ pub struct Hub {
     client: HubClient,
 }
 
+impl Hub {
+    pub(crate) fn client(&self) -> &HubClient {
+        &self.client
+    }
+}
+
 #[uniffi::export]
 impl Hub {
     #[uniffi::constructor]

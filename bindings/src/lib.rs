@@ -10,6 +10,7 @@
 uniffi::setup_scaffolding!("corridor");
 
 mod codes;
+mod content;
 mod disguise;
 mod error;
 mod hub;
@@ -18,6 +19,11 @@ mod reminders;
 mod vault;
 
 pub use codes::QrSymbol;
+pub use content::{
+    CalloutKind, ChoiceFeedback, ContentAsset, ContentBlock, ContentModule, ContentProgressListener, ContentSearchHit,
+    ContentSource, ContentUpdateOutcome, ContentUpdatePlan, ModuleSummary, QuizChoice, QuizInfo, QuizResult, SiteInfo,
+    TextSpan,
+};
 pub use disguise::{CalculatorKey, ClearLabel, CoverInfo, Disguise, KeyPressResult, NumberFormat, UnlockAttempt};
 pub use error::{CodeProblemKind, CorridorError};
 pub use hub::{

@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests in `tests/`: run the real `corridor` binary as a person or
 //! a script would, each command in its own process.
 
+pub mod content;
 pub mod hub;
 pub mod proxy;
 pub mod tls;

@@ -4,7 +4,8 @@
 //! and adds `profile_meta` for the profile's own preferences that the core reads (the auto-lock
 //! idle time, the client code, the recovery keys). Version 3 adds the reminders: their
 //! definitions (JSON bodies), the status of single occurrences, the adherence log and the
-//! person's own list of covert notification texts. Later capabilities add further versions.
+//! person's own list of covert notification texts. Version 4 adds the person's quiz answers
+//! (content progress). Later capabilities add further versions.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -41,8 +42,23 @@ macro_rules! version_3_tables {
     };
 }
 
+/// Quiz answers (version 4): the person's own progress through the content modules.
+macro_rules! version_4_tables {
+    () => {
+        "CREATE TABLE quiz_answers (
+                 module_id TEXT NOT NULL,
+                 language TEXT NOT NULL,
+                 quiz_id TEXT NOT NULL,
+                 chosen TEXT NOT NULL,
+                 correct INTEGER NOT NULL,
+                 answered_at INTEGER NOT NULL,
+                 PRIMARY KEY (module_id, language, quiz_id)
+             ) WITHOUT ROWID;"
+    };
+}
+
 pub const SCHEMA: Schema = Schema {
-    current: 3,
+    current: 4,
     create: concat!(
         "CREATE TABLE settings (
                  key TEXT PRIMARY KEY NOT NULL,
@@ -54,7 +70,8 @@ pub const SCHEMA: Schema = Schema {
                  value BLOB NOT NULL
              ) WITHOUT ROWID;
              ",
-        version_3_tables!()
+        version_3_tables!(),
+        version_4_tables!()
     ),
     upgrades: &[
         (
@@ -66,6 +83,7 @@ pub const SCHEMA: Schema = Schema {
              ) WITHOUT ROWID;",
         ),
         (2, version_3_tables!()),
+        (3, version_4_tables!()),
     ],
 };
 

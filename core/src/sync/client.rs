@@ -226,7 +226,7 @@ impl PreparedRequest {
 }
 
 /// Where a download's bytes go, so that a partial download can be resumed with a Range request.
-pub trait DownloadSink {
+pub trait DownloadSink: Send {
     /// Bytes already held from an earlier attempt.
     fn held(&self) -> u64;
     /// The ETag of the file the held bytes came from.
@@ -420,7 +420,7 @@ impl HubClient {
     }
 
     /// Downloads `path` into `sink`, resuming from what the sink holds (a Range request guarded by
-    /// the ETag of the held bytes). At most `max_len` bytes are accepted; `progress(done, total)`
+    /// the ETag of the held bytes). More than `max_len` bytes is `ContentRejected`; `progress(done, total)`
     /// is called as bytes arrive. Returns the total length.
     pub async fn download(
         &self,
@@ -465,20 +465,18 @@ impl HubClient {
             _ => return Err(read_response(response, 64 * 1024).await?.into_error()),
         };
         if total.is_some_and(|total| total > max_len) {
-            return Err(Error::Network {
-                retryable: false,
-                reason: "the file on the hub is larger than allowed".into(),
-            });
+            return Err(Error::ContentRejected(
+                "a file is longer than allowed (its signed length)".into(),
+            ));
         }
         let mut done = start;
         progress(done, total);
         while let Some(chunk) = response.chunk().await.map_err(network_error)? {
             done += chunk.len() as u64;
             if done > max_len {
-                return Err(Error::Network {
-                    retryable: false,
-                    reason: "the file on the hub is larger than allowed".into(),
-                });
+                return Err(Error::ContentRejected(
+                    "a file is longer than allowed (its signed length)".into(),
+                ));
             }
             sink.append(&chunk)?;
             progress(done, total);
@@ -490,6 +488,32 @@ impl HubClient {
             });
         }
         Ok(done)
+    }
+}
+
+impl HubClient {
+    /// A small file (metadata) of at most `cap` bytes, checked before it is read whole; `None` when
+    /// the server has no such file (404). Larger files are refused as content.
+    pub async fn get_capped(&self, path: &str, cap: usize) -> Result<Option<Vec<u8>>> {
+        let url = self.url.join(path)?;
+        let mut response = self.downloads.get(url).send().await.map_err(network_error)?;
+        match response.status() {
+            StatusCode::OK => {}
+            StatusCode::NOT_FOUND => return Ok(None),
+            _ => return Err(read_response(response, 64 * 1024).await?.into_error()),
+        }
+        let oversized = || Error::ContentRejected(format!("{path} is larger than its cap ({cap} bytes)"));
+        if response.content_length().is_some_and(|length| length > cap as u64) {
+            return Err(oversized());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(network_error)? {
+            if body.len() + chunk.len() > cap {
+                return Err(oversized());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Some(body))
     }
 }
 

@@ -5,6 +5,7 @@
 //!   keyslots            header (KDF parameters, salt) + 16 fixed-size slots + public listing
 //!   attempts            the failed-attempt counter, flushed before every KDF run
 //!   device.db           the device store (SQLCipher, keyed through the host keystore, no PIN)
+//!   content.db          the installed content, once per device (SQLCipher, keyed the same way)
 //!   profiles/<id>.db    one SQLCipher database per profile (with -wal and -shm beside it)
 //!   .lock               serialises changes between processes (the CLI runs one per command)
 //! ```
@@ -301,7 +302,16 @@ impl Vault {
             }
         }
         if listed.is_empty() {
-            for name in [store::device::FILE_NAME, "device.db-wal", "device.db-shm"] {
+            // The device store and the installed content go with the last profile: their
+            // presence alone would say what the app is.
+            for name in [
+                store::device::FILE_NAME,
+                "device.db-wal",
+                "device.db-shm",
+                crate::content::store::FILE_NAME,
+                "content.db-wal",
+                "content.db-shm",
+            ] {
                 files::remove_if_present(&self.inner.dir.join(name))?;
             }
         }
@@ -949,6 +959,14 @@ impl Vault {
             record.wipe_after = limit.unwrap_or(0) as u16;
             counter.write(&record)
         })
+    }
+
+    /// Opens the device's installed content (no PIN needed; readers go through a session).
+    pub fn content_store(&self) -> Result<crate::content::store::ContentStore> {
+        if self.read_keyslots()?.is_none() {
+            return Err(Error::NotSetUp);
+        }
+        crate::content::store::ContentStore::open(&self.inner.dir, self.inner.strengthener.as_ref())
     }
 
     /// Opens the device store (no PIN needed).

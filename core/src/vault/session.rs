@@ -199,6 +199,12 @@ impl Session {
         self.with_open(|open| crate::codes::store_client_code(&open.connection, code))
     }
 
+    /// Whether this is the decoy profile (opened by the duress PIN). Only the core asks, to show
+    /// the decoy what a phone on which nothing was ever installed would show.
+    pub(crate) fn is_decoy(&self) -> Result<bool> {
+        self.with_open(|open| Ok(open.slot.role == super::keyslots::SlotRole::Decoy))
+    }
+
     /// Runs `work` with the profile's connection (capabilities inside the core).
     pub(crate) fn with_connection<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         self.with_open(|open| work(&open.connection))

@@ -1,7 +1,7 @@
 //! A child process for the crash-safety tests: opens a data directory, arms the core's crash
 //! points so that the N-th one reached kills this process with SIGKILL, and runs one operation.
 //!
-//!     fault-child DATA_DIR quick-delete|duress CRASH_AFTER
+//!     fault-child DATA_DIR quick-delete|duress|content-update CRASH_AFTER [URL]
 //!
 //! Exits 0 when the operation finished before the N-th crash point.
 
@@ -14,9 +14,13 @@ pub const DURESS_PIN: &str = "505050";
 
 fn main() {
     let arguments: Vec<String> = std::env::args().collect();
-    let [_, dir, operation, crash_after] = arguments.as_slice() else {
-        eprintln!("usage: fault-child DATA_DIR quick-delete|duress CRASH_AFTER");
-        std::process::exit(2);
+    let (dir, operation, crash_after, url) = match arguments.as_slice() {
+        [_, dir, operation, crash_after] => (dir, operation, crash_after, None),
+        [_, dir, operation, crash_after, url] => (dir, operation, crash_after, Some(url)),
+        _ => {
+            eprintln!("usage: fault-child DATA_DIR quick-delete|duress|content-update CRASH_AFTER [URL]");
+            std::process::exit(2);
+        }
     };
     let crash_after: u32 = crash_after.parse().expect("CRASH_AFTER is a number");
     let vault = fast_vault(std::path::Path::new(dir), ManualClock::new(1_800_000_000)).expect("the vault opens");
@@ -28,6 +32,17 @@ fn main() {
             block_on(vault.unlock(pin, ProfileSelector::Any))
                 .map(|_| ())
                 .expect("the duress PIN opens the decoy");
+        }
+        "content-update" => {
+            let url = url.expect("content-update needs the repository URL");
+            let client = corridor_core::sync::HubClient::new(
+                corridor_core::sync::HubUrl::parse(url).expect("a repository URL"),
+                Default::default(),
+            )
+            .expect("a client");
+            block_on(corridor_core::content::install::update(&vault, &client, &mut |_, _| {}))
+                .map(|_| ())
+                .expect("the update finishes");
         }
         other => {
             eprintln!("unknown operation {other}");
