@@ -84,13 +84,33 @@ pub struct QuizInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum ContentBlock {
-    Heading { level: u8, text: Vec<TextSpan> },
-    Paragraph { text: Vec<TextSpan> },
-    List { ordered: bool, items: Vec<Vec<TextSpan>> },
-    Image { asset: String, alt: String },
-    Audio { asset: String, title: String },
-    Callout { kind: CalloutKind, text: Vec<TextSpan> },
-    Quiz { quiz: QuizInfo },
+    Heading {
+        level: u8,
+        text: Vec<TextSpan>,
+    },
+    Paragraph {
+        text: Vec<TextSpan>,
+    },
+    /// Named `ItemList`, not `List`: the latter would shadow Kotlin's `List` in generated code.
+    ItemList {
+        ordered: bool,
+        items: Vec<Vec<TextSpan>>,
+    },
+    Image {
+        asset: String,
+        alt: String,
+    },
+    Audio {
+        asset: String,
+        title: String,
+    },
+    Callout {
+        kind: CalloutKind,
+        text: Vec<TextSpan>,
+    },
+    Quiz {
+        quiz: QuizInfo,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -175,7 +195,7 @@ fn block(block: &model::Block) -> ContentBlock {
             text: spans(text),
         },
         model::Block::Paragraph { text } => ContentBlock::Paragraph { text: spans(text) },
-        model::Block::List { ordered, items } => ContentBlock::List {
+        model::Block::List { ordered, items } => ContentBlock::ItemList {
             ordered: *ordered,
             items: items.iter().map(spans).collect(),
         },

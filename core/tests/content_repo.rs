@@ -785,6 +785,33 @@ fn editors_build_sign_publish_renew_and_rotate_on_disk() {
         Some(2)
     );
 
+    // The clinic's phone number changes and a team is added: only the safety document is new.
+    let safety_source = std::fs::read_to_string(src.join("safety.toml")).unwrap();
+    std::fs::write(
+        src.join("safety.toml"),
+        safety_source.replace("phone = \"+263\"", "phone = \"+263 555\"")
+            + "\n[[teams]]\nid = \"crt-north\"\nname = \"North team\"\nsites = [\"beitbridge\"]\n\
+               emergency_numbers = []\n[teams.key]\nkey_id = \"north\"\nx25519_public = \""
+            + &"e".repeat(64)
+            + "\"\n",
+    )
+    .unwrap();
+    let built = repo::build(&src, &repository, &NoProgress).unwrap();
+    assert_eq!((built.catalog_version, built.safety_version), (3, Some(2)));
+    let text = repo::diff(&repository).unwrap().lines().join("\n");
+    assert!(text.contains("Safety document: version 1 → 2"), "{text}");
+    assert!(text.contains("site beitbridge changed: phone"), "{text}");
+    assert!(text.contains("teams added: crt-north"), "{text}");
+    assert!(text.contains("no module changed"), "{text}");
+    for name in ["a", "b", "d", "e"] {
+        repo::sign(&repository, &key(name), passphrase).unwrap();
+    }
+    let published = repo::publish(&repository, &NoProgress).unwrap();
+    assert_eq!(
+        (published.catalog_version, published.safety_version),
+        (Some(3), Some(2))
+    );
+
     // Rotation: a, b, c → c, f, g. Without renewal the published catalog (signed by b and c)
     // would no longer meet the new root's threshold (only c counts).
     let f = repo::keygen(&key("f"), PASSPHRASE, "f").unwrap();
@@ -810,6 +837,11 @@ fn editors_build_sign_publish_renew_and_rotate_on_disk() {
     for name in ["c", "f", "d", "e"] {
         repo::sign(&repository, &key(name), passphrase).unwrap();
     }
+    // A publish interrupted after it wrote the new root (and before the safety document and
+    // the catalog) is finished by running it again.
+    let staged_root = std::fs::read(repository.join("staged/root.json")).unwrap();
+    std::fs::write(repository.join("root/2.json"), &staged_root).unwrap();
+    std::fs::write(repository.join("root.json"), &staged_root).unwrap();
     let published = repo::publish(&repository, &NoProgress).unwrap();
     assert_eq!(
         (
@@ -817,7 +849,7 @@ fn editors_build_sign_publish_renew_and_rotate_on_disk() {
             published.catalog_version,
             published.safety_version
         ),
-        (Some(2), Some(3), Some(2))
+        (None, Some(4), Some(3))
     );
     let root2 = verify_next_root(&root, &std::fs::read(repository.join("root/2.json")).unwrap()).unwrap();
     assert_eq!(
@@ -827,6 +859,45 @@ fn editors_build_sign_publish_renew_and_rotate_on_disk() {
     let catalog_bytes = std::fs::read(repository.join("catalog.json")).unwrap();
     assert!(matches!(
         verify_catalog(&root2, &catalog_bytes, now, Some((&catalog, &[][..]))).unwrap(),
-        MetadataCheck::Newer(catalog) if catalog.version == 3
+        MetadataCheck::Newer(catalog) if catalog.version == 4
     ));
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn is_refusal<T>(outcome: corridor_core::Result<T>) -> bool {
+        matches!(outcome, Err(Error::ContentRejected(_)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Whatever the network sends, the verifiers answer with a refusal, never a panic.
+        #[test]
+        fn arbitrary_bytes_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let s = setup();
+            prop_assert!(is_refusal(verify_initial_root(&bytes)));
+            prop_assert!(is_refusal(verify_next_root(&s.root, &bytes)));
+            prop_assert!(is_refusal(verify_catalog(&s.root, &bytes, NOW, None)));
+            prop_assert!(is_refusal(verify_safety(&s.root, &bytes, NOW, None)));
+        }
+
+        /// One flipped bit anywhere in a signed catalog never yields a different catalog.
+        #[test]
+        fn a_flipped_bit_never_changes_what_is_accepted(index in any::<prop::sample::Index>(), bit in 0u8..8) {
+            let s = setup();
+            let original = catalog(5, NOW + DAY);
+            let mut bytes = signed(MetadataKind::Catalog, &original, &[s.editor(0), s.editor(1)]);
+            let at = index.index(bytes.len());
+            bytes[at] ^= 1 << bit;
+            match verify_catalog(&s.root, &bytes, NOW, None) {
+                Ok(MetadataCheck::Newer(accepted)) => prop_assert_eq!(accepted, original),
+                Ok(MetadataCheck::Unchanged) => prop_assert!(false, "nothing was installed"),
+                Err(error) => prop_assert!(matches!(error, Error::ContentRejected(_)), "{error:?}"),
+            }
+        }
+    }
 }

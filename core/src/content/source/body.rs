@@ -116,7 +116,7 @@ struct RawChoice {
 impl<'a> Compiler<'a, '_> {
     fn line(&self, offset: usize) -> u32 {
         let index = self.line_starts.partition_point(|start| *start <= offset);
-        self.first_line + index as u32
+        self.first_line + index.saturating_sub(1) as u32
     }
 
     fn next(&mut self) -> Result<(Event<'a>, u32), Problem> {

@@ -3,8 +3,6 @@ package org.corridor
 import java.io.File
 import java.nio.file.Files
 import java.util.UUID
-import java.util.concurrent.LinkedBlockingQueue
-import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.runBlocking
 import org.corridor.ffi.CorridorException
 import org.corridor.ffi.Hub
@@ -26,48 +24,24 @@ import org.junit.jupiter.api.assertThrows
  */
 class HubTest {
     private lateinit var dir: File
-    private lateinit var hubDir: File
-    private lateinit var hubProcess: Process
-    private lateinit var url: String
-
-    private val cli: String = System.getProperty("corridor.cli") ?: error("corridor.cli is not set")
+    private lateinit var testHub: TestHub
+    private val url: String get() = testHub.url
 
     @BeforeEach
     fun startHub() {
         dir = Files.createTempDirectory("corridor-hub-client").toFile()
-        hubDir = Files.createTempDirectory("corridor-hub").toFile()
-        hubProcess = ProcessBuilder(cli, "hub", "serve", "--data", hubDir.absolutePath, "--addr", "127.0.0.1:0")
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start()
-        val lines = LinkedBlockingQueue<String>()
-        Thread {
-            hubProcess.errorStream.bufferedReader().forEachLine { lines.put(it) }
-        }.apply { isDaemon = true }.start()
-        while (true) {
-            val line = lines.poll(30, TimeUnit.SECONDS) ?: error("the hub did not start")
-            val address = Regex("listening on ([0-9.]+:[0-9]+)").find(line)?.groupValues?.get(1) ?: continue
-            url = "http://$address"
-            break
-        }
+        testHub = TestHub()
     }
 
     @AfterEach
     fun stopHub() {
-        hubProcess.destroyForcibly().waitFor()
+        testHub.close()
         dir.deleteRecursively()
-        hubDir.deleteRecursively()
     }
 
     private fun hub(): Hub = Hub(HubSettings(url, emptyList(), emptyList()))
 
-    private fun addUser(role: String, site: String, name: String) {
-        val process = ProcessBuilder(cli, "hub", "user", "add", "--data", hubDir.absolutePath, "--role", role, "--site", site, name)
-            .apply { environment()["CORRIDOR_HUB_PASSWORD"] = PASSWORD }
-            .redirectErrorStream(true)
-            .start()
-        val output = process.inputStream.bufferedReader().readText()
-        assertEquals(0, process.waitFor(), output)
-    }
+    private fun addUser(role: String, site: String, name: String) = testHub.addUser(role, site, name, PASSWORD)
 
     @Test
     fun `the hub answers, and plain http is refused except to this device`() = runBlocking<Unit> {
