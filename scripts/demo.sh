@@ -158,7 +158,52 @@ CORRIDOR_RECOVERY="$secret" CORRIDOR_PIN=271828 "$corridor" --data-dir "$phone3"
 on "$phone3" CORRIDOR_PIN=271828 settings get language
 on "$phone3" inbox status 00000000-0000-4000-8000-000000000000 --hub "$hub"
 on "$phone3" outbox list
-rm -rf "$phone2" "$phone3"
+
+step "Content editors: keys, a repository whose root needs two of three editors, the starter modules"
+editors=$(mktemp -d)
+export CORRIDOR_KEY_PASSPHRASE="an editor's long passphrase"
+ed() { printf '$ corridor %s\n' "$*"; "$corridor" --data-dir "$editors/tool" "$@" || echo "(exit code $?)"; }
+for who in ana bruno carla safety1 safety2; do "$corridor" --data-dir "$editors/tool" content keygen --out "$editors/$who.key" --holder "$who" >/dev/null; done
+printf '(keys made for ana, bruno, carla and two safety officers: KEY encrypted, KEY.pub public)\n'
+repo=$editors/repo
+ed content init-repo "$repo" --keys "$editors/ana.key.pub,$editors/bruno.key.pub,$editors/carla.key.pub" --threshold 2 \
+   --safety-keys "$editors/safety1.key.pub,$editors/safety2.key.pub" --safety-threshold 2
+ed content sign --repo "$repo" --key "$editors/ana.key"
+ed content publish --repo "$repo"
+ed content sign --repo "$repo" --key "$editors/bruno.key"
+ed content publish --repo "$repo"
+cp -r content "$editors/src"
+ed content lint content | tail -n 3
+ed content build content --repo "$repo"
+ed content diff --repo "$repo" | head -n 12
+for who in ana bruno safety1 safety2; do "$corridor" --data-dir "$editors/tool" content sign --repo "$repo" --key "$editors/$who.key" >/dev/null; done
+printf '(signed by ana, bruno and both safety officers)\n'
+ed content publish --repo "$repo"
+ed content preview content --out "$editors/preview" | tail -n 1
+mkdir -p "$hubdata/content"; cp -r "$repo" "$hubdata/content/repo"; rm -rf "$hubdata/content/repo/staged"
+printf '(the hub serves the published repository as static files at %s/v1/content/repo/)\n' "$hub"
+
+step "A phone trusts the root shipped in the app, sees what an update costs, installs, reads offline"
+on "$phone3" content trust "$repo/root/1.json"
+on "$phone3" content check --from "$hub/v1/content/repo/"
+on "$phone3" content update --from "$hub/v1/content/repo/"
+on "$phone3" CORRIDOR_PIN=271828 content list --language pt
+on "$phone3" CORRIDOR_PIN=271828 content search 72 horas
+on "$phone3" CORRIDOR_PIN=271828 content show pep | head -n 14
+on "$phone3" CORRIDOR_PIN=271828 content quiz pep --language en --quiz pep-window --answer 1
+on "$phone3" content sites
+
+step "One module changes: the phone downloads only that module; a tampered file is refused"
+sed -i 's/^version = 1$/version = 2/' "$editors/src/en/pep.md"; printf '\nUpdated for the demo.\n' >> "$editors/src/en/pep.md"
+"$corridor" --data-dir "$editors/tool" content build "$editors/src" --repo "$repo" >/dev/null
+ed content diff --repo "$repo"
+for who in ana carla; do "$corridor" --data-dir "$editors/tool" content sign --repo "$repo" --key "$editors/$who.key" >/dev/null; done
+ed content publish --repo "$repo"
+rm -rf "$hubdata/content/repo"; cp -r "$repo" "$hubdata/content/repo"; rm -rf "$hubdata/content/repo/staged"
+on "$phone3" content check --from "$hub/v1/content/repo/"
+on "$phone3" content update --from "$hub/v1/content/repo/"
+unset CORRIDOR_KEY_PASSPHRASE
+rm -rf "$phone2" "$phone3" "$editors"
 
 step "SIGTERM stops the hub after open requests; its log names routes, never a token, id or address"
 kill -TERM "$hubpid"; wait "$hubpid" || true; hubpid=

@@ -347,7 +347,8 @@ impl Bar {
         let shown = std::io::stderr().is_terminal() && !out.json;
         Bar {
             bar: shown.then(|| {
-                let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+                // Hidden until `start` knows the total (a bar of 0 bytes would show as complete).
+                let bar = indicatif::ProgressBar::hidden();
                 bar.set_style(
                     indicatif::ProgressStyle::with_template("{msg} {bar:40} {bytes}/{total_bytes} {bytes_per_sec}")
                         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -365,6 +366,7 @@ impl Progress for Bar {
             bar.set_message(label.to_string());
             bar.set_length(total_bytes);
             bar.set_position(0);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
     }
 

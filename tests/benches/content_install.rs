@@ -120,12 +120,30 @@ fn round(work: &Path, modules: usize, asset_len: usize) {
     );
     let publish = |signers: &[&String]| {
         for key in signers {
-            run_ok(&editor_dir, &env, &["content", "sign", "--repo", repo.to_str().unwrap(), "--key", key]);
+            run_ok(
+                &editor_dir,
+                &env,
+                &["content", "sign", "--repo", repo.to_str().unwrap(), "--key", key],
+            );
         }
-        run_ok(&editor_dir, &env, &["content", "publish", "--repo", repo.to_str().unwrap()]);
+        run_ok(
+            &editor_dir,
+            &env,
+            &["content", "publish", "--repo", repo.to_str().unwrap()],
+        );
     };
     publish(&[&keys[0], &keys[1]]);
-    run_ok(&editor_dir, &env, &["content", "build", src.to_str().unwrap(), "--repo", repo.to_str().unwrap()]);
+    run_ok(
+        &editor_dir,
+        &env,
+        &[
+            "content",
+            "build",
+            src.to_str().unwrap(),
+            "--repo",
+            repo.to_str().unwrap(),
+        ],
+    );
     publish(&[&keys[0], &keys[1]]);
 
     let hub_dir = work.join(format!("hub-{modules}"));
@@ -153,7 +171,8 @@ fn round(work: &Path, modules: usize, asset_len: usize) {
     let (install_time, install_peak) = run_measured(update);
 
     let mut sha = Command::new("sh");
-    sha.arg("-c").arg(format!("sha256sum {}/* > /dev/null", files.display()));
+    sha.arg("-c")
+        .arg(format!("sha256sum {}/* > /dev/null", files.display()));
     let (sha_time, sha_peak) = run_measured(sha);
     let copy_target = work.join(format!("copy-{modules}"));
     let mut copy = Command::new("cp");

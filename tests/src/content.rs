@@ -41,6 +41,8 @@ pub struct Programme {
 }
 
 impl Programme {
+    /// Builds, signs and publishes the starter content (a few seconds: Argon2 per key).
+    #[allow(clippy::new_without_default)]
     pub fn new() -> Programme {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();

@@ -107,7 +107,7 @@ async fn fetch_metadata(vault: &Vault, store: &ContentStore, client: &HubClient)
     let installed_catalog_bytes = store.trusted(store::CATALOG)?;
     let installed_catalog = installed_catalog_bytes
         .as_deref()
-        .map(|bytes| parse_installed::<Catalog>(bytes))
+        .map(parse_installed::<Catalog>)
         .transpose()?;
     let catalog_bytes = client
         .get_capped(metadata::CATALOG_FILE, metadata::MAX_CATALOG_LEN)
@@ -128,7 +128,7 @@ async fn fetch_metadata(vault: &Vault, store: &ContentStore, client: &HubClient)
     let installed_safety_bytes = store.trusted(store::SAFETY)?;
     let installed_safety = installed_safety_bytes
         .as_deref()
-        .map(|bytes| parse_installed::<Safety>(bytes))
+        .map(parse_installed::<Safety>)
         .transpose()?;
     let safety = match client
         .get_capped(metadata::SAFETY_FILE, metadata::MAX_SAFETY_LEN)
