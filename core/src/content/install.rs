@@ -404,7 +404,12 @@ fn install(store: &ContentStore, fetched: &Fetched) -> Result<()> {
             }
             transaction.execute(
                 "INSERT INTO module_search (module_id, language, title, body) VALUES (?1, ?2, ?3, ?4)",
-                params![entry.id, entry.language, module.title, module.plain_text()],
+                params![
+                    entry.id,
+                    entry.language,
+                    format!("{} {}", module.title, module.topics.join(" ")),
+                    module.plain_text()
+                ],
             )?;
         }
         for sha256 in pinned_files(&fetched.catalog).keys() {

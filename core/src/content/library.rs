@@ -188,7 +188,11 @@ pub fn search(session: &Session, words: &str, language: &str) -> Result<Vec<Sear
                 id: row.get(0)?,
                 language: row.get(1)?,
                 title: row.get(2)?,
-                snippet: row.get(3)?,
+                snippet: row
+                    .get::<_, String>(3)?
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

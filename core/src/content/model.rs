@@ -193,9 +193,9 @@ impl Module {
         Ok(())
     }
 
-    /// Every word a search should find: title, topics and the text of every block.
+    /// The text of every block, for the search index (the title and topics are indexed apart).
     pub fn plain_text(&self) -> String {
-        let mut out = vec![self.title.clone(), self.topics.join(" ")];
+        let mut out = Vec::new();
         let text = |spans: &Text| spans.iter().map(|span| span.text.as_str()).collect::<Vec<_>>().join("");
         for block in &self.blocks {
             match block {
