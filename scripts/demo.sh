@@ -191,7 +191,7 @@ on "$phone3" CORRIDOR_PIN=271828 content list --language pt
 on "$phone3" CORRIDOR_PIN=271828 content search 72 horas
 on "$phone3" CORRIDOR_PIN=271828 content show pep | sed -n "1,14p"
 on "$phone3" CORRIDOR_PIN=271828 content quiz pep --language en --quiz pep-window --answer 1
-on "$phone3" content sites
+on "$phone3" CORRIDOR_PIN=271828 content sites
 
 step "One module changes: the phone downloads only that module"
 sed -i 's/^version = 1$/version = 2/' "$editors/src/en/pep.md"; printf '\nUpdated for the demo.\n' >> "$editors/src/en/pep.md"

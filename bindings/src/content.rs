@@ -23,6 +23,8 @@ pub struct ContentUpdatePlan {
     pub modules_added: u32,
     pub modules_changed: u32,
     pub modules_removed: u32,
+    /// The metadata this check read (small; an update reads it again).
+    pub metadata_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -31,7 +33,9 @@ pub struct ContentUpdateOutcome {
     pub up_to_date: bool,
     pub modules_installed: u32,
     pub modules_removed: u32,
+    /// Module and asset files downloaded.
     pub bytes_downloaded: u64,
+    pub metadata_bytes: u64,
 }
 
 /// Progress of a content download, in bytes.
@@ -165,6 +169,13 @@ pub struct QuizResult {
     pub quizzes_total: u32,
 }
 
+/// The safety-signed site list; `out_of_date`: it has expired (say so; update the content).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SiteList {
+    pub sites: Vec<SiteInfo>,
+    pub out_of_date: bool,
+}
+
 /// A programme site from the safety-signed site list.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SiteInfo {
@@ -256,6 +267,7 @@ impl Vault {
             modules_added: plan.modules_added,
             modules_changed: plan.modules_changed,
             modules_removed: plan.modules_removed,
+            metadata_bytes: plan.metadata_bytes,
         })
     }
 
@@ -283,6 +295,7 @@ impl Vault {
             modules_installed: outcome.modules_installed,
             modules_removed: outcome.modules_removed,
             bytes_downloaded: outcome.bytes_downloaded,
+            metadata_bytes: outcome.metadata_bytes,
         })
     }
 
@@ -290,29 +303,36 @@ impl Vault {
     pub fn installed_content_version(&self) -> Result<Option<u64>> {
         Ok(library::installed_version(&self.inner)?)
     }
-
-    /// The programme's sites, from the safety-signed part of the content.
-    pub fn sites(&self) -> Result<Vec<SiteInfo>> {
-        let safety = library::safety(&self.inner)?;
-        Ok(safety
-            .map(|safety| safety.sites)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|site| SiteInfo {
-                id: site.id,
-                name: site.name,
-                place: site.place,
-                country: site.country,
-                opening_hours: site.opening_hours,
-                phone: site.phone,
-                offers_pep: site.offers_pep,
-            })
-            .collect())
-    }
 }
 
 #[uniffi::export]
 impl ProfileSession {
+    /// The programme's sites, from the safety-signed part of the content (none for the decoy).
+    pub fn sites(&self) -> Result<SiteList> {
+        let Some((safety, out_of_date)) = library::safety_for(&self.inner)? else {
+            return Ok(SiteList {
+                sites: Vec::new(),
+                out_of_date: false,
+            });
+        };
+        Ok(SiteList {
+            sites: safety
+                .sites
+                .into_iter()
+                .map(|site| SiteInfo {
+                    id: site.id,
+                    name: site.name,
+                    place: site.place,
+                    country: site.country,
+                    opening_hours: site.opening_hours,
+                    phone: site.phone,
+                    offers_pep: site.offers_pep,
+                })
+                .collect(),
+            out_of_date,
+        })
+    }
+
     /// The installed modules (one language, or all) with this profile's quiz progress.
     pub fn content_modules(&self, language: Option<String>) -> Result<Vec<ModuleSummary>> {
         Ok(library::list(&self.inner, language.as_deref())?

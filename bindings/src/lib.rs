@@ -22,7 +22,7 @@ pub use codes::QrSymbol;
 pub use content::{
     CalloutKind, ChoiceFeedback, ContentAsset, ContentBlock, ContentModule, ContentProgressListener, ContentSearchHit,
     ContentSource, ContentUpdateOutcome, ContentUpdatePlan, ModuleSummary, QuizChoice, QuizInfo, QuizResult, SiteInfo,
-    TextSpan,
+    SiteList, TextSpan,
 };
 pub use disguise::{CalculatorKey, ClearLabel, CoverInfo, Disguise, KeyPressResult, NumberFormat, UnlockAttempt};
 pub use error::{CodeProblemKind, CorridorError};

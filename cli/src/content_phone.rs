@@ -73,7 +73,7 @@ pub enum PhoneCommand {
         #[arg(long, value_name = "N[,N...]")]
         answer: Option<String>,
     },
-    /// The programme's sites (from the safety-signed part of the content).
+    /// The programme's sites (from the safety-signed part of the content; needs the PIN).
     Sites,
 }
 
@@ -128,6 +128,7 @@ pub fn run(
                     "modules_changed": plan.modules_changed,
                     "modules_removed": plan.modules_removed,
                     "root_version": plan.root_version,
+                    "metadata_bytes": plan.metadata_bytes,
                 }),
                 &if plan.up_to_date {
                     format!("up to date (version {})", plan.offered_version)
@@ -180,35 +181,22 @@ pub fn run(
                     "modules_installed": outcome.modules_installed,
                     "modules_removed": outcome.modules_removed,
                     "bytes_downloaded": outcome.bytes_downloaded,
+                    "metadata_bytes": outcome.metadata_bytes,
                     "root_version": outcome.root_version,
                 }),
                 &if outcome.up_to_date {
                     format!("already up to date (version {})", outcome.version)
                 } else {
                     format!(
-                        "installed version {}: {} modules new or changed, {} removed, {} bytes downloaded",
-                        outcome.version, outcome.modules_installed, outcome.modules_removed, outcome.bytes_downloaded
+                        "installed version {}: {} modules new or changed, {} removed, {} bytes of files and {} of metadata downloaded",
+                        outcome.version,
+                        outcome.modules_installed,
+                        outcome.modules_removed,
+                        outcome.bytes_downloaded,
+                        outcome.metadata_bytes
                     )
                 },
             );
-        }
-        PhoneCommand::Sites => {
-            let safety = library::safety(&vault)?;
-            for site in safety.map(|safety| safety.sites).unwrap_or_default() {
-                out.value(
-                    &serde_json::to_value(&site).unwrap_or_default(),
-                    &format!(
-                        "{}\t{} ({}, {})\t{}\t{}{}",
-                        site.id,
-                        site.name,
-                        site.place,
-                        site.country,
-                        site.opening_hours,
-                        site.phone,
-                        if site.offers_pep { "\tPEP" } else { "" }
-                    ),
-                );
-            }
         }
         reading => {
             let session = crate::unlock(&vault, profile, out)?;
@@ -273,6 +261,31 @@ fn read(session: &Session, command: &PhoneCommand, out: &Output) -> Result<(), E
                         "give both --quiz ID and --answer N, or neither",
                     ))
                 }
+            }
+        }
+        PhoneCommand::Sites => {
+            let Some((safety, out_of_date)) = library::safety_for(session)? else {
+                return Ok(());
+            };
+            if out_of_date && !out.json {
+                eprintln!("corridor: this site list has expired and may be out of date: update the content");
+            }
+            for site in safety.sites {
+                let mut value = serde_json::to_value(&site).unwrap_or_default();
+                value["out_of_date"] = json!(out_of_date);
+                out.value(
+                    &value,
+                    &format!(
+                        "{}\t{} ({}, {})\t{}\t{}{}",
+                        site.id,
+                        site.name,
+                        site.place,
+                        site.country,
+                        site.opening_hours,
+                        site.phone,
+                        if site.offers_pep { "\tPEP" } else { "" }
+                    ),
+                );
             }
         }
         _ => {}

@@ -168,6 +168,11 @@ fn a_phone_installs_signed_content_reads_it_and_then_downloads_only_what_changed
     assert_eq!(updated["modules_installed"], 1);
     assert_eq!(updated["bytes_downloaded"], plan["bytes_to_download"]);
     assert!(updated["bytes_downloaded"].as_u64().unwrap() < to_download / 10);
+    let metadata = updated["metadata_bytes"].as_u64().unwrap();
+    assert!(
+        metadata > 0 && metadata < 200_000,
+        "metadata is reported apart: {updated}"
+    );
     let shown = ok(corridor(
         phone.path(),
         &pin,
@@ -191,11 +196,31 @@ fn a_phone_installs_signed_content_reads_it_and_then_downloads_only_what_changed
         "the decoy lists content: {}",
         decoy.stdout
     );
+    let decoy_pin = [("CORRIDOR_PIN", "505050")];
+    assert_ne!(corridor(phone.path(), &decoy_pin, &["content", "show", "pep"]).code, 0);
+    let search = ok(corridor(
+        phone.path(),
+        &decoy_pin,
+        &["--json", "content", "search", "PEP"],
+    ));
+    assert!(search.stdout.trim().is_empty(), "{}", search.stdout);
+    let quiz = corridor(
+        phone.path(),
+        &decoy_pin,
+        &["content", "quiz", "pep", "--quiz", quiz_id, "--answer", "1"],
+    );
+    assert_ne!(quiz.code, 0);
+    let sites = ok(corridor(phone.path(), &decoy_pin, &["--json", "content", "sites"]));
+    assert!(
+        sites.stdout.trim().is_empty(),
+        "the decoy lists the programme's sites: {}",
+        sites.stdout
+    );
 }
 
 /// Re-signs nothing: takes a fully signed newer catalog from staging and applies `tamper` to what
 /// the hub serves, then checks the phone refuses and keeps what it had.
-fn assert_refused(programme: &Programme, phone: &Path, why: &str, tamper: impl FnOnce(&Path)) {
+fn assert_refused(programme: &Programme, phone: &Path, why: &str, expect: &str, tamper: impl FnOnce(&Path)) {
     let before = listing(phone);
     programme.serve_published();
     tamper(&programme.served());
@@ -203,6 +228,8 @@ fn assert_refused(programme: &Programme, phone: &Path, why: &str, tamper: impl F
     assert_eq!(run.code, 8, "{why}: not refused: {} {}", run.stdout, run.stderr);
     let reason: serde_json::Value = serde_json::from_str(run.stdout.lines().last().unwrap_or("{}")).unwrap_or_default();
     assert_eq!(reason["updated"], false, "{why}");
+    let said = reason["reason"].as_str().unwrap_or_default();
+    assert!(said.contains(expect), "{why}: refused for another reason: {said}");
     assert_eq!(listing(phone), before, "{why}: the installed content changed");
 }
 
@@ -274,22 +301,37 @@ fn tampered_stale_or_unsigned_content_is_refused_and_the_installed_content_stays
         }
     };
 
-    assert_refused(&programme, phone, "too few signatures", |served| {
-        offer_newer(served, &signed_by(&["a"]))
-    });
-    assert_refused(&programme, phone, "two signatures by one key", |served| {
-        offer_newer(served, &signed_by(&["a", "a"]))
-    });
-    assert_refused(&programme, phone, "a signature over other bytes", |served| {
-        let mut envelope: Envelope = serde_json::from_slice(&signed_by(&["a", "b"])).unwrap();
-        let text = String::from_utf8(envelope.payload.clone()).unwrap();
-        envelope.payload = text.replacen("\"version\":", "\"version\": ", 1).into_bytes();
-        offer_newer(served, &serde_json::to_vec(&envelope).unwrap());
-    });
     assert_refused(
         &programme,
         phone,
-        "a signature by a key the root does not list",
+        "too few signatures",
+        "1 valid signature by the editors; 2 are needed",
+        |served| offer_newer(served, &signed_by(&["a"])),
+    );
+    assert_refused(
+        &programme,
+        phone,
+        "two signatures by one key",
+        "1 valid signature by the editors",
+        |served| offer_newer(served, &signed_by(&["a", "a"])),
+    );
+    assert_refused(
+        &programme,
+        phone,
+        "a signature over other bytes",
+        "0 valid signatures",
+        |served| {
+            let mut envelope: Envelope = serde_json::from_slice(&signed_by(&["a", "b"])).unwrap();
+            let text = String::from_utf8(envelope.payload.clone()).unwrap();
+            envelope.payload = text.replacen("\"version\":", "\"version\": ", 1).into_bytes();
+            offer_newer(served, &serde_json::to_vec(&envelope).unwrap());
+        },
+    );
+    assert_refused(
+        &programme,
+        phone,
+        "a safety key signing the catalog",
+        "1 valid signature by the editors",
         |served| {
             let mut envelope: Envelope = serde_json::from_slice(&signed_by(&["a"])).unwrap();
             envelope.signatures.push(
@@ -300,27 +342,40 @@ fn tampered_stale_or_unsigned_content_is_refused_and_the_installed_content_stays
             offer_newer(served, &serde_json::to_vec(&envelope).unwrap());
         },
     );
-    assert_refused(&programme, phone, "oversized metadata", |served| {
+    assert_refused(&programme, phone, "oversized metadata", "larger than", |served| {
         let mut padded = signed_by(&["a", "b"]);
         padded.extend(std::iter::repeat_n(b' ', 5 * 1024 * 1024));
         offer_newer(served, &padded);
     });
-    assert_refused(&programme, phone, "a module file from the older catalog", |served| {
-        offer_newer(served, &signed_by(&["a", "b"]));
-        let old = std::fs::read(served.join("files").join(&old_pep_sha)).unwrap();
-        std::fs::write(served.join("files").join(&new_pep_sha), old).unwrap();
-    });
-    assert_refused(&programme, phone, "a file longer than its signed length", |served| {
-        offer_newer(served, &signed_by(&["a", "b"]));
-        let path = served.join("files").join(&new_pep_sha);
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes.extend_from_slice(b"   trailing bytes that are not signed");
-        std::fs::write(path, bytes).unwrap();
-    });
+    assert_refused(
+        &programme,
+        phone,
+        "a module file from the older catalog",
+        "does not match the length and hash",
+        |served| {
+            offer_newer(served, &signed_by(&["a", "b"]));
+            let old = std::fs::read(served.join("files").join(&old_pep_sha)).unwrap();
+            std::fs::write(served.join("files").join(&new_pep_sha), old).unwrap();
+        },
+    );
+    assert_refused(
+        &programme,
+        phone,
+        "a file longer than its signed length",
+        "longer than allowed",
+        |served| {
+            offer_newer(served, &signed_by(&["a", "b"]));
+            let path = served.join("files").join(&new_pep_sha);
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend_from_slice(b"   trailing bytes that are not signed");
+            std::fs::write(path, bytes).unwrap();
+        },
+    );
     assert_refused(
         &programme,
         phone,
         "equal version, other bytes (validly signed)",
+        "a version is never reused",
         |served| {
             let mut envelope: Envelope = serde_json::from_slice(&old_catalog).unwrap();
             let mut payload: serde_json::Value = serde_json::from_slice(&envelope.payload).unwrap();
@@ -346,9 +401,15 @@ fn tampered_stale_or_unsigned_content_is_refused_and_the_installed_content_stays
     assert_eq!(installed["version"].as_u64(), Some(new_version));
 
     // Rollback: the older (validly signed) catalog offered again.
-    assert_refused(&programme, phone, "rollback to an older catalog", |served| {
-        std::fs::write(served.join("catalog.json"), &old_catalog).unwrap();
-    });
+    assert_refused(
+        &programme,
+        phone,
+        "rollback to an older catalog",
+        "(a rollback)",
+        |served| {
+            std::fs::write(served.join("catalog.json"), &old_catalog).unwrap();
+        },
+    );
 }
 
 #[test]
@@ -402,13 +463,20 @@ fn a_phone_two_root_versions_behind_walks_the_rotations_and_a_safety_change_sign
     };
     // Root 2: editors a, b, f (signed by old a, b and new f... a threshold of both).
     rotate(&["a", "b", "f"], &["a", "b", "f"], false);
-    // Root 3: editors f, g, h, signed by root 2's editors (a, f) and the new ones (g, h); the
-    // catalog is renewed so that the new editors sign it too.
-    rotate(&["f", "g", "h"], &["a", "f", "g", "h", "d", "e"], true);
+    // Root 3: editors f, g, h, signed by root 2's editors (a, b, f) and the new ones (g, h); the
+    // catalog is renewed so that the new editors sign it too. (a and b also make root 1's
+    // threshold, so that root 3 offered in root 2's place meets the version rule itself.)
+    rotate(&["f", "g", "h"], &["a", "b", "f", "g", "h", "d", "e"], true);
     // Root N+2 offered where N+1 should be: refused.
-    assert_refused(&programme, phone, "root 3 offered as root 2", |served| {
-        std::fs::copy(served.join("root/3.json"), served.join("root/2.json")).unwrap();
-    });
+    assert_refused(
+        &programme,
+        phone,
+        "root 3 offered as root 2",
+        "version 2 must come first",
+        |served| {
+            std::fs::copy(served.join("root/3.json"), served.join("root/2.json")).unwrap();
+        },
+    );
 
     // New content signed by the new editors only: the phone walks roots 2 and 3 and installs it.
     let source = programme.root().join("src/pt/prep.md");
@@ -437,12 +505,28 @@ fn a_phone_two_root_versions_behind_walks_the_rotations_and_a_safety_change_sign
             .collect(),
         payload: staged.payload.clone(),
     };
-    let sites_before = ok(corridor(phone, &[], &["--json", "content", "sites"])).stdout;
-    assert_refused(&programme, phone, "safety signed by editors", |served| {
-        std::fs::write(served.join("safety.json"), serde_json::to_vec(&forged).unwrap()).unwrap();
-    });
+    let sites_before = ok(corridor(
+        phone,
+        &[("CORRIDOR_PIN", PIN)],
+        &["--json", "content", "sites"],
+    ))
+    .stdout;
+    assert_refused(
+        &programme,
+        phone,
+        "safety signed by editors",
+        "by the safety role",
+        |served| {
+            std::fs::write(served.join("safety.json"), serde_json::to_vec(&forged).unwrap()).unwrap();
+        },
+    );
     assert_eq!(
-        ok(corridor(phone, &[], &["--json", "content", "sites"])).stdout,
+        ok(corridor(
+            phone,
+            &[("CORRIDOR_PIN", PIN)],
+            &["--json", "content", "sites"]
+        ))
+        .stdout,
         sites_before
     );
     assert!(sites_before.contains("beitbridge"));

@@ -14,6 +14,7 @@ use rusqlite::params;
 
 use super::metadata::{self, Catalog, Root, Safety};
 use super::model::{Block, Module, MAX_MODULE_JSON_LEN};
+use super::signing::MetadataKind;
 use super::store::{self, ContentStore, StagingSink};
 use super::verify::{self, MetadataCheck};
 use crate::error::{Error, Result};
@@ -36,6 +37,8 @@ pub struct UpdatePlan {
     pub modules_changed: u32,
     pub modules_removed: u32,
     pub root_version: u64,
+    /// Metadata this check downloaded (an update fetches it again).
+    pub metadata_bytes: u64,
 }
 
 /// What an update did.
@@ -46,9 +49,44 @@ pub struct UpdateOutcome {
     /// Modules added or changed.
     pub modules_installed: u32,
     pub modules_removed: u32,
+    /// Bytes of module and asset files downloaded.
     pub bytes_downloaded: u64,
+    /// Bytes of metadata downloaded (roots, catalog, safety document).
+    pub metadata_bytes: u64,
     pub root_version: u64,
 }
+
+/// One update at a time per data directory (across processes): two would stage the same file
+/// at once.
+struct UpdateLock(std::fs::File);
+
+impl UpdateLock {
+    fn take(vault: &Vault) -> Result<UpdateLock> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(vault.dir().join(LOCK_FILE))?;
+        match file.try_lock() {
+            Ok(()) => Ok(UpdateLock(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::invalid(
+                "content",
+                "another content update is running on this device; try again when it has finished",
+            )),
+            Err(std::fs::TryLockError::Error(error)) => Err(error.into()),
+        }
+    }
+}
+
+impl Drop for UpdateLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+/// The lock file of [`UpdateLock`] (empty; removed with the data directory).
+pub const LOCK_FILE: &str = "content.lock";
 
 /// Pins the repository's root on this device (phones ship it inside the app). A device that
 /// already trusts a root keeps it (rotation happens through updates); the same bytes again are
@@ -58,9 +96,18 @@ pub fn trust_root(vault: &Vault, root_bytes: &[u8]) -> Result<u64> {
     let store = vault.content_store()?;
     match store.trusted(store::ROOT)? {
         Some(existing) if existing == root_bytes => Ok(root.version),
-        Some(_) => Err(Error::ContentRejected(
-            "this device already trusts a content root; it changes only through signed rotations".into(),
-        )),
+        Some(existing) => {
+            // The app passes its shipped root at every start: once rotations have moved the
+            // device past it, that is not an error, and nothing changes.
+            let trusted = verify::verify_initial_root(&existing)?;
+            if root.version < trusted.version {
+                Ok(trusted.version)
+            } else {
+                Err(Error::ContentRejected(
+                    "this device already trusts another content root; it changes only through signed rotations".into(),
+                ))
+            }
+        }
         None => {
             store.connection().execute(
                 "INSERT INTO trusted (name, bytes) VALUES (?1, ?2)",
@@ -82,6 +129,8 @@ struct Fetched {
     safety: Option<(Safety, Vec<u8>, bool)>,
     installed_catalog: Option<Catalog>,
     newest_signing_time: i64,
+    /// Bytes of metadata fetched (roots, catalog, safety document).
+    metadata_bytes: u64,
 }
 
 async fn fetch_metadata(vault: &Vault, store: &ContentStore, client: &HubClient) -> Result<Fetched> {
@@ -93,11 +142,16 @@ async fn fetch_metadata(vault: &Vault, store: &ContentStore, client: &HubClient)
     })?;
     let mut root = verify::verify_initial_root(&trusted)?;
     let mut new_roots = Vec::new();
+    let mut metadata_bytes = 0u64;
     for _ in 0..MAX_ROOT_STEPS {
-        let path = format!("{}/{}.json", metadata::ROOT_DIR, root.version + 1);
+        let Some(next_version) = root.version.checked_add(1) else {
+            break;
+        };
+        let path = format!("{}/{}.json", metadata::ROOT_DIR, next_version);
         let Some(bytes) = client.get_capped(&path, metadata::MAX_ROOT_LEN).await? else {
             break;
         };
+        metadata_bytes += bytes.len() as u64;
         root = verify::verify_next_root(&root, &bytes)?;
         new_roots.push(bytes);
     }
@@ -113,7 +167,19 @@ async fn fetch_metadata(vault: &Vault, store: &ContentStore, client: &HubClient)
         .get_capped(metadata::CATALOG_FILE, metadata::MAX_CATALOG_LEN)
         .await?
         .ok_or_else(|| Error::ContentRejected("the repository has no catalog".into()))?;
-    let installed = installed_catalog.as_ref().zip(installed_catalog_bytes.as_deref());
+    metadata_bytes += catalog_bytes.len() as u64;
+    // After a rotation, what is installed must still be signed by the new root's keys to set the
+    // version floor: a catalog signed by keys the programme revoked (perhaps stolen, with an
+    // absurd version) must not block every honest catalog after it.
+    let still_signed = |bytes: &[u8], kind: MetadataKind, role: &metadata::RoleKeys| {
+        verify::open_envelope(kind, bytes)
+            .map(|envelope| verify::valid_signers(&root.keys, role, kind, &envelope).len() as u32 >= role.threshold)
+            .unwrap_or(false)
+    };
+    let catalog_floor = installed_catalog_bytes
+        .as_deref()
+        .filter(|bytes| new_roots.is_empty() || still_signed(bytes, MetadataKind::Catalog, &root.roles.editors));
+    let installed = installed_catalog.as_ref().zip(catalog_floor);
     let (catalog, catalog_changed) = match verify::verify_catalog(&root, &catalog_bytes, trusted_now, installed)? {
         MetadataCheck::Newer(catalog) => (catalog, true),
         MetadataCheck::Unchanged => (
@@ -134,9 +200,19 @@ async fn fetch_metadata(vault: &Vault, store: &ContentStore, client: &HubClient)
         .get_capped(metadata::SAFETY_FILE, metadata::MAX_SAFETY_LEN)
         .await?
     {
+        // Withholding the safety document (to keep phones on old team keys) is refused.
+        None if installed_safety.is_some() => {
+            return Err(Error::ContentRejected(
+                "the repository no longer offers its safety document (sites and team keys)".into(),
+            ))
+        }
         None => None,
         Some(bytes) => {
-            let installed = installed_safety.as_ref().zip(installed_safety_bytes.as_deref());
+            metadata_bytes += bytes.len() as u64;
+            let safety_floor = installed_safety_bytes
+                .as_deref()
+                .filter(|bytes| new_roots.is_empty() || still_signed(bytes, MetadataKind::Safety, &root.roles.safety));
+            let installed = installed_safety.as_ref().zip(safety_floor);
             match verify::verify_safety(&root, &bytes, trusted_now, installed)? {
                 MetadataCheck::Newer(safety) => {
                     newest = newest.max(safety.signed_at);
@@ -155,6 +231,7 @@ async fn fetch_metadata(vault: &Vault, store: &ContentStore, client: &HubClient)
         safety,
         installed_catalog,
         newest_signing_time: newest,
+        metadata_bytes,
     })
 }
 
@@ -233,6 +310,7 @@ pub async fn check(vault: &Vault, client: &HubClient) -> Result<UpdatePlan> {
         modules_changed: changed,
         modules_removed: removed,
         root_version: fetched.root.version,
+        metadata_bytes: fetched.metadata_bytes,
     })
 }
 
@@ -243,6 +321,7 @@ pub async fn update(
     client: &HubClient,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<UpdateOutcome> {
+    let _only_one = UpdateLock::take(vault)?;
     let store = vault.content_store()?;
     let fetched = fetch_metadata(vault, &store, client).await?;
     let missing = if fetched.catalog_changed {
@@ -272,6 +351,7 @@ pub async fn update(
         modules_installed: added + changed,
         modules_removed: removed,
         bytes_downloaded: downloaded,
+        metadata_bytes: fetched.metadata_bytes,
         root_version: fetched.root.version,
     })
 }
@@ -287,6 +367,19 @@ async fn download_one(
     total: u64,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<u64> {
+    // A file staged whole by an interrupted update (killed before it was checked): check it now
+    // rather than download it again.
+    if store
+        .staged(sha256)?
+        .is_some_and(|(received, verified)| !verified && received == length)
+    {
+        let (digest, actual_length) = store.digest(sha256)?;
+        if digest == sha256 && actual_length == length {
+            store.mark_verified(sha256)?;
+            return Ok(0);
+        }
+        store.drop_staged(sha256)?;
+    }
     let mut sink = StagingSink::new(store, sha256)?;
     let start = crate::sync::DownloadSink::held(&sink);
     let path = format!("{}/{}", metadata::FILES_DIR, sha256);
@@ -314,35 +407,33 @@ async fn download_one(
     Ok(received)
 }
 
+/// A module file, parsed and checked against the catalog entry that pins it.
+fn checked_module(connection: &rusqlite::Connection, entry: &metadata::CatalogModule) -> Result<Module> {
+    let bytes = ContentStore::read_file_in(connection, &entry.file.sha256, MAX_MODULE_JSON_LEN)?;
+    let module = Module::from_json(&bytes)?;
+    if module.id != entry.id || module.language != entry.language || module.version != entry.version {
+        return Err(Error::ContentRejected(format!(
+            "module {} ({}) is not the one its catalog entry names",
+            entry.id, entry.language
+        )));
+    }
+    let names: BTreeSet<&str> = entry.assets.iter().map(|asset| asset.name.as_str()).collect();
+    for block in &module.blocks {
+        if let Block::Image { asset, .. } | Block::Audio { asset, .. } = block {
+            if !names.contains(asset.as_str()) {
+                return Err(Error::ContentRejected(format!(
+                    "module {} uses an asset its catalog entry does not pin",
+                    entry.id
+                )));
+            }
+        }
+    }
+    Ok(module)
+}
+
 /// One transaction: the new roots, catalog and safety document, the files, the modules and the
 /// search index; then nothing else refers to the old ones.
 fn install(store: &ContentStore, fetched: &Fetched) -> Result<()> {
-    // Parse and check every module before anything changes.
-    let mut modules = Vec::new();
-    if fetched.catalog_changed {
-        for entry in &fetched.catalog.modules {
-            let bytes = store.read_file(&entry.file.sha256, MAX_MODULE_JSON_LEN)?;
-            let module = Module::from_json(&bytes)?;
-            if module.id != entry.id || module.language != entry.language || module.version != entry.version {
-                return Err(Error::ContentRejected(format!(
-                    "module {} ({}) is not the one its catalog entry names",
-                    entry.id, entry.language
-                )));
-            }
-            let names: BTreeSet<&str> = entry.assets.iter().map(|asset| asset.name.as_str()).collect();
-            for block in &module.blocks {
-                if let Block::Image { asset, .. } | Block::Audio { asset, .. } = block {
-                    if !names.contains(asset.as_str()) {
-                        return Err(Error::ContentRejected(format!(
-                            "module {} uses an asset its catalog entry does not pin",
-                            entry.id
-                        )));
-                    }
-                }
-            }
-            modules.push((entry, module));
-        }
-    }
     let connection = store.connection();
     let transaction = rusqlite::Transaction::new_unchecked(&connection, rusqlite::TransactionBehavior::Immediate)?;
     let set_trusted = |name: &str, bytes: &[u8]| {
@@ -377,7 +468,10 @@ fn install(store: &ContentStore, fetched: &Fetched) -> Result<()> {
              CREATE TEMP TABLE IF NOT EXISTS pinned (sha256 TEXT PRIMARY KEY) WITHOUT ROWID;
              DELETE FROM temp.pinned;",
         )?;
-        for (entry, module) in &modules {
+        // One module at a time (memory stays bounded by the largest module): read, check,
+        // index. A bad module rolls the whole transaction back.
+        for entry in &fetched.catalog.modules {
+            let module = checked_module(&transaction, entry)?;
             transaction.execute(
                 "INSERT INTO modules (id, language, version, title, topics, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
@@ -417,6 +511,7 @@ fn install(store: &ContentStore, fetched: &Fetched) -> Result<()> {
         }
         transaction.execute_batch(
             "DELETE FROM files WHERE sha256 NOT IN (SELECT sha256 FROM temp.pinned);
+             DELETE FROM staging_files WHERE sha256 NOT IN (SELECT sha256 FROM temp.pinned);
              DELETE FROM file_chunks
                WHERE sha256 NOT IN (SELECT sha256 FROM files)
                  AND sha256 NOT IN (SELECT sha256 FROM staging_files);

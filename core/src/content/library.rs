@@ -12,8 +12,9 @@ use super::store::{self, ContentStore};
 use crate::error::{Error, Result};
 use crate::vault::{Session, Vault};
 
-/// The largest asset handed to a shell in one piece.
-pub const MAX_ASSET_LEN: usize = 32 * 1024 * 1024;
+/// The largest asset handed to a shell in one piece: the catalog's own cap, so every installed
+/// asset can be read.
+pub const MAX_ASSET_LEN: usize = super::verify::MAX_ASSET_LEN as usize;
 /// The most hits a search returns.
 pub const MAX_SEARCH_HITS: usize = 50;
 
@@ -81,20 +82,30 @@ fn load_module(store: &ContentStore, id: &str, language: &str) -> Result<Option<
     Module::from_json(&store.read_file(&sha256, MAX_MODULE_JSON_LEN)?).map(Some)
 }
 
+/// (quizzes answered correctly, quizzes) in the module as it is now: answers to quizzes an update
+/// removed do not count.
 fn progress(session: &Session, module: &Module) -> Result<(u32, u32)> {
-    let total = module
+    let quiz_ids: Vec<&str> = module
         .blocks
         .iter()
-        .filter(|block| matches!(block, super::model::Block::Quiz(_)))
-        .count() as u32;
-    let correct: i64 = session.with_connection(|connection| {
-        Ok(connection.query_row(
-            "SELECT count(*) FROM quiz_answers WHERE module_id = ?1 AND language = ?2 AND correct = 1",
-            params![module.id, module.language],
-            |row| row.get(0),
-        )?)
+        .filter_map(|block| match block {
+            super::model::Block::Quiz(quiz) => Some(quiz.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let answered: Vec<String> = session.with_connection(|connection| {
+        let mut statement = connection
+            .prepare("SELECT quiz_id FROM quiz_answers WHERE module_id = ?1 AND language = ?2 AND correct = 1")?;
+        let ids = statement
+            .query_map(params![module.id, module.language], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
     })?;
-    Ok((correct.clamp(0, total as i64) as u32, total))
+    let correct = quiz_ids
+        .iter()
+        .filter(|id| answered.iter().any(|done| done == *id))
+        .count();
+    Ok((correct as u32, quiz_ids.len() as u32))
 }
 
 /// The installed modules (in one language, or all), with this profile's quiz progress.
@@ -269,7 +280,25 @@ pub fn installed_version(vault: &Vault) -> Result<Option<u64>> {
     Ok(Some(catalog.version))
 }
 
+/// The installed safety document as a profile may see it (the decoy sees none), and whether it
+/// has expired (judged against the trusted time: the shell should say the list may be out of
+/// date; the reports capability must not seal to an expired team key without saying so).
+pub fn safety_for(session: &Session) -> Result<Option<(Safety, bool)>> {
+    if session.is_decoy()? {
+        return Ok(None);
+    }
+    let vault = session.vault();
+    let Some(safety) = safety(vault)? else {
+        return Ok(None);
+    };
+    let store = vault.content_store()?;
+    let now = super::verify::trusted_time(vault.clock_now_unix(), store.state(store::NEWEST_SIGNING_TIME)?);
+    let expired = safety.expires <= now;
+    Ok(Some((safety, expired)))
+}
+
 /// The installed safety document (sites, Crisis Response Team keys), verified when installed.
+/// Core-internal readers only: shells go through [`safety_for`].
 pub fn safety(vault: &Vault) -> Result<Option<Safety>> {
     let store = vault.content_store()?;
     let Some(bytes) = store.trusted(store::SAFETY)? else {

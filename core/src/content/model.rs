@@ -175,13 +175,44 @@ impl Module {
         if self.title.trim().is_empty() {
             return bad("it has no title");
         }
+        let https = |url: &str| url.starts_with("https://") && !url.chars().any(char::is_whitespace);
+        if self
+            .sources
+            .iter()
+            .filter_map(|source| source.url.as_deref())
+            .any(|url| !https(url))
+        {
+            return bad("a source's link is not https");
+        }
+        let mut quiz_ids = std::collections::BTreeSet::new();
         for block in &self.blocks {
+            let spans: Vec<&Span> = match block {
+                Block::Heading { text, .. } | Block::Paragraph { text } | Block::Callout { text, .. } => {
+                    text.iter().collect()
+                }
+                Block::List { items, .. } => items.iter().flatten().collect(),
+                _ => Vec::new(),
+            };
+            if spans
+                .iter()
+                .filter_map(|span| span.link.as_deref())
+                .any(|url| !https(url))
+            {
+                return bad("a link is not https");
+            }
             if let Block::Quiz(quiz) = block {
                 if quiz.choices.len() < 2 {
                     return bad("a quiz has fewer than two choices");
                 }
-                if !quiz.choices.iter().any(|choice| choice.correct) {
+                let correct = quiz.choices.iter().filter(|choice| choice.correct).count();
+                if correct == 0 {
                     return bad("a quiz has no correct answer");
+                }
+                if !quiz.multiple && correct > 1 {
+                    return bad("a single-choice quiz has more than one correct answer");
+                }
+                if !quiz_ids.insert(quiz.id.as_str()) {
+                    return bad("two quizzes share an id");
                 }
             }
             if let Block::Heading { level, .. } = block {

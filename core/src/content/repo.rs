@@ -65,6 +65,16 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// How far ahead of the publishing computer's clock a staged signing time may be.
+const MAX_CLOCK_AHEAD_SECS: i64 = 10 * 60;
+
+/// The version after `version` (refused at the very end of the range rather than wrapping).
+fn next_version(version: u64) -> Result<u64> {
+    version
+        .checked_add(1)
+        .ok_or_else(|| rejected("the published version cannot grow any more"))
+}
+
 fn rejected(reason: impl Into<String>) -> Error {
     Error::ContentRejected(reason.into())
 }
@@ -143,7 +153,7 @@ pub fn rotate_root(
         return Err(already_staged(MetadataKind::Root, staged.value.version));
     }
     let root = make_root(
-        current.value.version + 1,
+        next_version(current.value.version)?,
         new_editor_keys,
         new_threshold,
         new_safety_keys,
@@ -431,7 +441,7 @@ pub fn build(src: &Path, repo: &Path, progress: &dyn Progress) -> Result<BuildRe
         } else {
             let safety = Safety {
                 kind: "safety".into(),
-                version: published.as_ref().map_or(0, |file| file.value.version) + 1,
+                version: next_version(published.as_ref().map_or(0, |file| file.value.version))?,
                 expires: expiry(signed_at, DEFAULT_SAFETY_DAYS)?,
                 signed_at,
                 sites: source.sites,
@@ -699,6 +709,23 @@ pub fn publish(repo: &Path, progress: &dyn Progress) -> Result<PublishReport> {
         }
         None => None,
     };
+    // Phones take the newest signing time they verify as a floor for their clock: a signing
+    // computer whose clock runs ahead would make every later file look expired on every phone.
+    let signed_ats = [
+        new_root.as_ref().map(|root| root.signed_at),
+        catalog.as_ref().map(|catalog| catalog.signed_at),
+        safety.as_ref().map(|safety| safety.signed_at),
+    ];
+    if signed_ats
+        .into_iter()
+        .flatten()
+        .any(|signed_at| signed_at > now + MAX_CLOCK_AHEAD_SECS)
+    {
+        return Err(rejected(
+            "something staged was signed with a date in the future (the staging computer's clock runs ahead); \
+             fix the clock and stage again; nothing was published",
+        ));
+    }
     // A new root must still accept the catalog and safety document that stay published.
     if new_root.is_some() {
         for (kind, kept, role) in [
@@ -880,7 +907,7 @@ pub fn renew(repo: &Path, days: Option<u32>, renew_root: bool) -> Result<RenewRe
     let mut writes = Vec::new();
     if renew_root {
         let mut next = root.value.clone();
-        next.version += 1;
+        next.version = next_version(next.version)?;
         next.signed_at = signed_at;
         next.expires = expiry(signed_at, days.unwrap_or(DEFAULT_ROOT_DAYS))?;
         report.root_version = Some(next.version);
@@ -889,7 +916,7 @@ pub fn renew(repo: &Path, days: Option<u32>, renew_root: bool) -> Result<RenewRe
     }
     if let Some(file) = catalog {
         let mut next = file.value;
-        next.version += 1;
+        next.version = next_version(next.version)?;
         next.signed_at = signed_at;
         next.expires = expiry(signed_at, days.unwrap_or(DEFAULT_CATALOG_DAYS))?;
         report.catalog_version = Some(next.version);
@@ -898,7 +925,7 @@ pub fn renew(repo: &Path, days: Option<u32>, renew_root: bool) -> Result<RenewRe
     }
     if let Some(file) = safety {
         let mut next = file.value;
-        next.version += 1;
+        next.version = next_version(next.version)?;
         next.signed_at = signed_at;
         next.expires = expiry(signed_at, days.unwrap_or(DEFAULT_SAFETY_DAYS))?;
         report.safety_version = Some(next.version);

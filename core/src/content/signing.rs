@@ -198,7 +198,7 @@ impl PublicKeyFile {
 
 /// `Ana (1f2e3d4c)`, or `1f2e3d4c` without a holder: how tools name a key.
 pub fn key_label(keyid: &str, holder: &str) -> String {
-    let short = &keyid[..keyid.len().min(8)];
+    let short: String = keyid.chars().take(8).collect();
     if holder.trim().is_empty() {
         format!("key {short}")
     } else {

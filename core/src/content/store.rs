@@ -140,8 +140,17 @@ impl ContentStore {
     }
 
     /// Reads a stored file (installed or staged) chunk by chunk.
-    pub(crate) fn for_each_chunk(&self, sha256: &str, mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
-        let connection = self.connection();
+    pub(crate) fn for_each_chunk(&self, sha256: &str, each: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        Self::chunks_in(&self.connection(), sha256, each)
+    }
+
+    /// [`ContentStore::for_each_chunk`] on a connection the caller already holds (inside a
+    /// transaction).
+    pub(crate) fn chunks_in(
+        connection: &Connection,
+        sha256: &str,
+        mut each: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
         let mut statement = connection.prepare("SELECT data FROM file_chunks WHERE sha256 = ?1 ORDER BY seq")?;
         let mut rows = statement.query([sha256])?;
         while let Some(row) = rows.next()? {
@@ -153,8 +162,13 @@ impl ContentStore {
 
     /// A whole stored file, for small ones (modules, images); at most `max_len` bytes.
     pub(crate) fn read_file(&self, sha256: &str, max_len: usize) -> Result<Vec<u8>> {
+        Self::read_file_in(&self.connection(), sha256, max_len)
+    }
+
+    /// [`ContentStore::read_file`] on a connection the caller already holds.
+    pub(crate) fn read_file_in(connection: &Connection, sha256: &str, max_len: usize) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        self.for_each_chunk(sha256, |chunk| {
+        Self::chunks_in(connection, sha256, |chunk| {
             if out.len() + chunk.len() > max_len {
                 return Err(Error::ContentRejected("a stored file is larger than allowed".into()));
             }

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::sync::wire::is_valid_site;
 
 /// The largest asset a catalog may pin (an audio file, an image).
-pub const MAX_ASSET_LEN: u64 = 100 * 1024 * 1024;
+pub const MAX_ASSET_LEN: u64 = 32 * 1024 * 1024;
 /// More signatures than this on one file is not a real repository (and would only cost time).
 pub const MAX_SIGNATURES: usize = 64;
 
@@ -80,7 +80,11 @@ pub fn verify_next_root(current: &Root, next: &[u8]) -> Result<Root> {
     )?;
     let root: Root = parse_payload(MetadataKind::Root, &envelope.payload)?;
     check_root(&root)?;
-    if root.version != current.version + 1 {
+    let expected = current
+        .version
+        .checked_add(1)
+        .ok_or_else(|| Error::ContentRejected("the trusted root's version cannot grow any more".into()))?;
+    if root.version != expected {
         return Err(Error::ContentRejected(if root.version <= current.version {
             format!(
                 "root version {} was offered, but version {} is already trusted (a root never goes back)",
@@ -89,9 +93,7 @@ pub fn verify_next_root(current: &Root, next: &[u8]) -> Result<Root> {
         } else {
             format!(
                 "root version {} was offered, but the trusted root is version {}: version {} must come first",
-                root.version,
-                current.version,
-                current.version + 1
+                root.version, current.version, expected
             )
         }));
     }
@@ -633,6 +635,6 @@ fn check_team_key(owner: &str, key: &TeamKey) -> Result<()> {
     Ok(())
 }
 
-fn short(keyid: &str) -> &str {
-    &keyid[..keyid.len().min(8)]
+fn short(keyid: &str) -> String {
+    keyid.chars().take(8).collect()
 }

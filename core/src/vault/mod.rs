@@ -311,6 +311,7 @@ impl Vault {
                 crate::content::store::FILE_NAME,
                 "content.db-wal",
                 "content.db-shm",
+                crate::content::install::LOCK_FILE,
             ] {
                 files::remove_if_present(&self.inner.dir.join(name))?;
             }

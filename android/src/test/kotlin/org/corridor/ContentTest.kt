@@ -92,7 +92,9 @@ class ContentTest {
                 assertTrue(corridor.vault.checkContent(repository).upToDate)
             }
             assertEquals(1uL, corridor.vault.installedContentVersion())
-            assertTrue(corridor.vault.sites().any { it.id == "beitbridge" && it.offersPep })
+            val sites = session.sites()
+            assertFalse(sites.outOfDate)
+            assertTrue(sites.sites.any { it.id == "beitbridge" && it.offersPep })
 
             val english = session.contentModules("en")
             assertEquals(10, english.size)
