@@ -14,6 +14,7 @@ use corridor_core::testing::{fast_vault, ManualClock};
 use corridor_core::vault::{ProfileSelector, Session, Vault};
 use corridor_core::Error;
 use corridor_tests::content::Programme;
+use corridor_tests::proxy::{FaultProxy, Faults};
 
 const PIN: &str = "482916";
 
@@ -68,8 +69,7 @@ fn a_clock_far_ahead_refuses_updates_but_never_removes_installed_content() {
     );
     assert_eq!(pep_version(&session), 1);
 
-    // A clock set back cannot make expired metadata current either: the newest signing time the
-    // phone verified is its floor.
+    // Once the clock is right again, the update goes through.
     clock.set_wall(now);
     block_on(install::update(&vault, &client(&programme), &mut |_, _| {})).unwrap();
     assert_eq!(pep_version(&session), 2);
@@ -116,4 +116,54 @@ fn killing_the_process_during_an_install_leaves_the_previous_content_intact_and_
     let outcome = block_on(install::update(&vault, &client(&programme), &mut |_, _| {})).unwrap();
     assert_eq!(outcome.bytes_downloaded, 0, "the verified staged file was reused");
     assert_eq!(pep_version(&session), 2);
+}
+
+#[test]
+fn an_interrupted_content_download_resumes_where_it_stopped() {
+    let programme = Programme::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (vault, session) = phone(dir.path(), ManualClock::new(chrono::Utc::now().timestamp()), &programme);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Every connection stops after 40,000 bytes of answers (the client keeps connections alive,
+    // so that spans several files): metadata is fetched again, files resume.
+    let proxy = runtime.block_on(FaultProxy::start(
+        programme.hub.addr,
+        Faults {
+            cut: 1.0,
+            cut_answer_after: Some(40_000),
+            ..Faults::default()
+        },
+        11,
+    ));
+    let url = format!("http://{}/v1/content/repo/", proxy.addr);
+    let client = HubClient::new(HubUrl::parse(&url).unwrap(), Default::default()).unwrap();
+    let plan = block_on(install::check(
+        &vault,
+        &HubClient::new(HubUrl::parse(&programme.url()).unwrap(), Default::default()).unwrap(),
+    ))
+    .unwrap();
+    let mut attempts = 0;
+    let outcome = loop {
+        attempts += 1;
+        assert!(attempts < 200, "the update never finished");
+        match block_on(install::update(&vault, &client, &mut |_, _| {})) {
+            Ok(outcome) => break outcome,
+            Err(Error::Network { retryable: true, .. }) => continue,
+            Err(other) => panic!("{other}"),
+        }
+    };
+    assert!(attempts > 1, "the proxy cut nothing");
+    assert!(proxy.counts.cut.load(std::sync::atomic::Ordering::Relaxed) > 0);
+    assert_eq!(outcome.modules_installed, 20);
+    assert!(
+        outcome.bytes_downloaded < plan.bytes_to_download,
+        "the last attempt downloaded {} of {} bytes: earlier attempts' bytes were reused",
+        outcome.bytes_downloaded,
+        plan.bytes_to_download
+    );
+    assert_eq!(library::list(&session, None).unwrap().len(), 20);
+    assert!(library::show(&session, "pep", "pt").unwrap().title.contains("PPE"));
 }

@@ -531,3 +531,92 @@ fn a_phone_two_root_versions_behind_walks_the_rotations_and_a_safety_change_sign
     );
     assert!(sites_before.contains("beitbridge"));
 }
+
+#[test]
+fn after_editor_keys_are_stolen_and_rotated_away_the_phone_recovers_from_an_absurd_catalog_version() {
+    let programme = Programme::new();
+    let phone = phone(&programme);
+    let phone = phone.path();
+    ok(update(phone, &programme.url()));
+    let root = programme.root();
+
+    // Whoever stole keys a and b signs the published catalog again as version 1,000,000.
+    let published: Envelope =
+        serde_json::from_slice(&std::fs::read(programme.repo().join("catalog.json")).unwrap()).unwrap();
+    let mut payload: serde_json::Value = serde_json::from_slice(&published.payload).unwrap();
+    payload["version"] = serde_json::json!(1_000_000);
+    let forged_payload = serde_json::to_vec(&payload).unwrap();
+    let forged = Envelope {
+        signatures: ["a", "b"]
+            .iter()
+            .map(|name| {
+                SigningKey::load(&key(root, name), PASSPHRASE)
+                    .unwrap()
+                    .sign(MetadataKind::Catalog, &forged_payload)
+            })
+            .collect(),
+        payload: forged_payload,
+    };
+    std::fs::write(
+        programme.served().join("catalog.json"),
+        serde_json::to_vec(&forged).unwrap(),
+    )
+    .unwrap();
+    let hijacked = json(&update(phone, &programme.url()));
+    assert_eq!(hijacked["version"], 1_000_000, "a threshold of valid keys signed it");
+
+    // The programme rotates the stolen keys away and renews its catalog (version 2).
+    for name in ["f", "g", "h"] {
+        ok(editor(
+            root,
+            &["content", "keygen", "--out", key(root, name).to_str().unwrap()],
+        ));
+    }
+    let pubs = |names: &[&str]| {
+        names
+            .iter()
+            .map(|name| format!("{}.pub", key(root, name).display()))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    ok(editor(
+        root,
+        &[
+            "content",
+            "root",
+            "rotate",
+            "--repo",
+            programme.repo().to_str().unwrap(),
+            "--keys",
+            &pubs(&["f", "g", "h"]),
+            "--threshold",
+            "2",
+            "--safety-keys",
+            &pubs(&["d", "e"]),
+            "--safety-threshold",
+            "2",
+        ],
+    ));
+    ok(editor(
+        root,
+        &["content", "renew", "--repo", programme.repo().to_str().unwrap()],
+    ));
+    programme.sign_and_publish(&["a", "b", "f", "g", "d", "e"]);
+
+    // Under the new root the forged catalog no longer counts as a floor: version 2 installs.
+    let recovered = json(&update(phone, &programme.url()));
+    assert_eq!(
+        (recovered["root_version"].as_u64(), recovered["version"].as_u64()),
+        (Some(2), Some(2))
+    );
+    // And the old keys alone can no longer push anything.
+    assert_refused(
+        &programme,
+        phone,
+        "the stolen keys after the rotation",
+        "valid signature",
+        |served| {
+            std::fs::write(served.join("catalog.json"), serde_json::to_vec(&forged).unwrap()).unwrap();
+        },
+    );
+}
