@@ -55,13 +55,7 @@ impl Programme {
             ));
         }
         let repo = root.join("repo");
-        let pubs = |names: &[&str]| {
-            names
-                .iter()
-                .map(|name| format!("{}.pub", key(root, name).display()))
-                .collect::<Vec<_>>()
-                .join(",")
-        };
+        let pubs = |names: &[&str]| public_keys(root, names);
         ok(editor(
             root,
             &[
@@ -146,6 +140,15 @@ impl Programme {
         let _ = std::fs::remove_dir_all(self.served());
         copy_dir(&self.repo(), &self.served());
     }
+}
+
+/// `A.pub,B.pub,...` for the named keys, as `init-repo` and `root rotate` take them.
+pub fn public_keys(root: &Path, names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("{}.pub", key(root, name).display()))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub fn key(root: &Path, name: &str) -> PathBuf {

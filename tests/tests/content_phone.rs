@@ -7,7 +7,7 @@ use std::path::Path;
 
 use corridor_core::content::metadata::{Envelope, Signature};
 use corridor_core::content::signing::{MetadataKind, SigningKey};
-use corridor_tests::content::{editor, json, key, ok, Programme, PASSPHRASE};
+use corridor_tests::content::{editor, json, key, ok, public_keys, Programme, PASSPHRASE};
 use corridor_tests::{corridor, Run};
 
 const PIN: &str = "482916";
@@ -425,13 +425,7 @@ fn a_phone_two_root_versions_behind_walks_the_rotations_and_a_safety_change_sign
             &["content", "keygen", "--out", key(root, name).to_str().unwrap()],
         ));
     }
-    let pubs = |names: &[&str]| {
-        names
-            .iter()
-            .map(|name| format!("{}.pub", key(root, name).display()))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
+    let pubs = |names: &[&str]| public_keys(root, names);
     let rotate = |keys: &[&str], signers: &[&str], renew: bool| {
         ok(editor(
             root,
@@ -572,13 +566,7 @@ fn after_editor_keys_are_stolen_and_rotated_away_the_phone_recovers_from_an_absu
             &["content", "keygen", "--out", key(root, name).to_str().unwrap()],
         ));
     }
-    let pubs = |names: &[&str]| {
-        names
-            .iter()
-            .map(|name| format!("{}.pub", key(root, name).display()))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
+    let pubs = |names: &[&str]| public_keys(root, names);
     ok(editor(
         root,
         &[

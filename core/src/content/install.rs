@@ -286,20 +286,24 @@ fn missing_files(store: &ContentStore, catalog: &Catalog) -> Result<Vec<(String,
     Ok(missing)
 }
 
+/// The files to download and the module changes (added, changed, removed) an update brings.
+type Changes = (Vec<(String, u64, u64)>, (u32, u32, u32));
+
+fn what_changes(store: &ContentStore, fetched: &Fetched) -> Result<Changes> {
+    if !fetched.catalog_changed {
+        return Ok((Vec::new(), (0, 0, 0)));
+    }
+    Ok((
+        missing_files(store, &fetched.catalog)?,
+        module_changes(fetched.installed_catalog.as_ref(), &fetched.catalog),
+    ))
+}
+
 /// Says what an update would download, reading only the metadata.
 pub async fn check(vault: &Vault, client: &HubClient) -> Result<UpdatePlan> {
     let store = vault.content_store()?;
     let fetched = fetch_metadata(vault, &store, client).await?;
-    let missing = if fetched.catalog_changed {
-        missing_files(&store, &fetched.catalog)?
-    } else {
-        Vec::new()
-    };
-    let (added, changed, removed) = if fetched.catalog_changed {
-        module_changes(fetched.installed_catalog.as_ref(), &fetched.catalog)
-    } else {
-        (0, 0, 0)
-    };
+    let (missing, (added, changed, removed)) = what_changes(&store, &fetched)?;
     Ok(UpdatePlan {
         installed_version: fetched.installed_catalog.as_ref().map(|catalog| catalog.version),
         offered_version: fetched.catalog.version,
@@ -324,11 +328,7 @@ pub async fn update(
     let _only_one = UpdateLock::take(vault)?;
     let store = vault.content_store()?;
     let fetched = fetch_metadata(vault, &store, client).await?;
-    let missing = if fetched.catalog_changed {
-        missing_files(&store, &fetched.catalog)?
-    } else {
-        Vec::new()
-    };
+    let (missing, (added, changed, removed)) = what_changes(&store, &fetched)?;
     let total: u64 = missing.iter().map(|(_, length, held)| length - held).sum();
     let mut downloaded = 0u64;
     progress(0, total);
@@ -336,11 +336,6 @@ pub async fn update(
         let received = download_one(&store, client, sha256, *length, downloaded, total, progress).await?;
         downloaded += received;
     }
-    let (added, changed, removed) = if fetched.catalog_changed {
-        module_changes(fetched.installed_catalog.as_ref(), &fetched.catalog)
-    } else {
-        (0, 0, 0)
-    };
     let up_to_date = !fetched.catalog_changed && fetched.safety.is_none() && fetched.new_roots.is_empty();
     if !up_to_date {
         install(&store, &fetched)?;
