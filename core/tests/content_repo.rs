@@ -107,6 +107,8 @@ fn safety(version: u64) -> Safety {
             opening_hours: "Mon–Sat 07:00–19:00".into(),
             phone: "+263 000 000".into(),
             offers_pep: true,
+            latitude: Some(-22.22),
+            longitude: Some(30.0),
         }],
         teams: vec![ResponseTeam {
             id: "beitbridge-crt".into(),

@@ -130,7 +130,7 @@ pub struct Catalog {
     pub modules: Vec<CatalogModule>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     /// The same rule as the hub's site ids (`beitbridge`).
@@ -145,6 +145,12 @@ pub struct Site {
     /// Whether the site offers PEP (post-exposure prophylaxis).
     #[serde(default)]
     pub offers_pep: bool,
+    /// Where it is (decimal degrees), so a phone can list the clinics nearest to a site the
+    /// person picks, without GPS.
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
 }
 
 /// A Crisis Response Team's public key for sealing reports (HPKE, X25519).
@@ -168,7 +174,7 @@ pub struct ResponseTeam {
     pub emergency_numbers: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Safety {
     /// Always `safety`.

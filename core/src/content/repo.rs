@@ -272,7 +272,7 @@ pub struct BuildReport {
 
 /// The safety document's source: `safety.toml` with `[[sites]]`, `[[teams]]` (each with a
 /// `[teams.key]`) and `[programme_key]`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SafetySource {
     #[serde(default)]
