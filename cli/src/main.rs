@@ -11,6 +11,7 @@ mod hub;
 mod output;
 mod pin_input;
 mod remind;
+mod report;
 mod shell;
 
 use std::path::PathBuf;
@@ -140,6 +141,11 @@ enum Command {
     Content {
         #[command(subcommand)]
         command: content::ContentCommand,
+    },
+    /// Violence reports: quick, full, SOS; sealed so only the Crisis Response Team can read them.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
     },
     /// Send what waits in the outbox (reports, sessions) to the hub.
     Sync {
@@ -608,6 +614,11 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
         },
         Command::Hub { command } => hub::run_hub(command, || open_vault(&dir), out)?,
         Command::Content { command } => content::run(command, || open_vault(&dir), profile, out)?,
+        Command::Report { command } => {
+            let vault = open_vault(&dir)?;
+            let session = unlock(&vault, profile, out)?;
+            report::run(&session, command, out)?;
+        }
         Command::Sync { target, wait } => hub::run_sync(&open_vault(&dir)?, target, *wait, out)?,
         Command::Outbox { command } => hub::run_outbox(&open_vault(&dir)?, command, out)?,
         Command::Inbox { command } => hub::run_inbox(|| open_vault(&dir), command, out)?,

@@ -31,6 +31,7 @@ pub mod kdf;
 pub mod pin;
 pub mod platform;
 pub mod reminders;
+pub mod reports;
 pub mod runtime;
 pub mod secret;
 pub mod store;

@@ -41,8 +41,15 @@ macro_rules! version_2_tables {
     };
 }
 
+/// Version 3: an outbox priority (an SOS goes before everything else).
+macro_rules! version_3_tables {
+    () => {
+        "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;"
+    };
+}
+
 pub const SCHEMA: Schema = Schema {
-    current: 2,
+    current: 3,
     create: concat!(
         "CREATE TABLE device_items (
                  namespace TEXT NOT NULL,
@@ -50,9 +57,10 @@ pub const SCHEMA: Schema = Schema {
                  value BLOB NOT NULL,
                  PRIMARY KEY (namespace, key)
              ) WITHOUT ROWID;",
-        version_2_tables!()
+        version_2_tables!(),
+        version_3_tables!()
     ),
-    upgrades: &[(1, version_2_tables!())],
+    upgrades: &[(1, version_2_tables!()), (2, version_3_tables!())],
 };
 
 /// Items larger than this are refused.

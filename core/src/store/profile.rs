@@ -5,7 +5,9 @@
 //! idle time, the client code, the recovery keys). Version 3 adds the reminders: their
 //! definitions (JSON bodies), the status of single occurrences, the adherence log and the
 //! person's own list of covert notification texts. Version 4 adds the person's quiz answers
-//! (content progress). Later capabilities add further versions.
+//! (content progress). Version 5 adds violence-report drafts and the person's list of submitted
+//! reports (states only, unless they kept a private copy). Later capabilities add further
+//! versions.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -57,8 +59,29 @@ macro_rules! version_4_tables {
     };
 }
 
+/// Violence reports (version 5): drafts (until submitted), and what the person may see of each
+/// submitted report (its id, kind and state; the text only when they chose a private copy).
+macro_rules! version_5_tables {
+    () => {
+        "CREATE TABLE report_drafts (
+                 id TEXT PRIMARY KEY NOT NULL,
+                 body TEXT NOT NULL,
+                 updated_at INTEGER NOT NULL
+             ) WITHOUT ROWID;
+             CREATE TABLE reports (
+                 report_id TEXT PRIMARY KEY NOT NULL,
+                 kind TEXT NOT NULL,
+                 created_at INTEGER NOT NULL,
+                 state TEXT NOT NULL,
+                 team_key_id TEXT NOT NULL,
+                 journal TEXT,
+                 updated_at INTEGER NOT NULL
+             ) WITHOUT ROWID;"
+    };
+}
+
 pub const SCHEMA: Schema = Schema {
-    current: 4,
+    current: 5,
     create: concat!(
         "CREATE TABLE settings (
                  key TEXT PRIMARY KEY NOT NULL,
@@ -71,7 +94,8 @@ pub const SCHEMA: Schema = Schema {
              ) WITHOUT ROWID;
              ",
         version_3_tables!(),
-        version_4_tables!()
+        version_4_tables!(),
+        version_5_tables!()
     ),
     upgrades: &[
         (
@@ -84,6 +108,7 @@ pub const SCHEMA: Schema = Schema {
         ),
         (2, version_3_tables!()),
         (3, version_4_tables!()),
+        (4, version_5_tables!()),
     ],
 };
 

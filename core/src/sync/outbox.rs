@@ -80,13 +80,25 @@ pub fn enqueue(
     auth: OutboxAuth,
     now_unix: i64,
 ) -> Result<i64> {
+    enqueue_with_priority(connection, kind, request, auth, now_unix, 0)
+}
+
+/// [`enqueue`] with a priority: higher goes first (an SOS before everything else).
+pub fn enqueue_with_priority(
+    connection: &Connection,
+    kind: &str,
+    request: &PreparedRequest,
+    auth: OutboxAuth,
+    now_unix: i64,
+    priority: i64,
+) -> Result<i64> {
     let key = request
         .idempotency_key
         .ok_or_else(|| Error::Internal("an outbox request needs an idempotency key".into()))?;
     connection.execute(
         "INSERT INTO outbox (kind, method, path, idempotency_key, content_type, body, auth, created_at,
-                             next_attempt_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)",
+                             next_attempt_at_ms, priority)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)",
         params![
             kind,
             request.method.as_str(),
@@ -95,7 +107,8 @@ pub fn enqueue(
             request.content_type,
             request.body,
             auth.as_str(),
-            now_unix
+            now_unix,
+            priority
         ],
     )?;
     Ok(connection.last_insert_rowid())
@@ -129,6 +142,25 @@ pub fn count(store: &DeviceStore, kind: Option<&str>) -> Result<u32> {
         |row| row.get(0),
     )?;
     Ok(count as u32)
+}
+
+/// The state of the item with this Idempotency-Key, if it is still in the outbox.
+pub fn state_of(store: &DeviceStore, idempotency_key: Uuid) -> Result<Option<ItemState>> {
+    let state: Option<String> = store
+        .connection()
+        .query_row(
+            "SELECT state FROM outbox WHERE idempotency_key = ?1",
+            [idempotency_key.hyphenated().to_string()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(state.map(|state| {
+        if state == "refused" {
+            ItemState::Refused
+        } else {
+            ItemState::Pending
+        }
+    }))
 }
 
 /// Makes a refused item pending again (after the cause was fixed). Returns whether it existed.
@@ -380,7 +412,7 @@ fn due_items(store: &DeviceStore, now_ms: i64, with_account: bool) -> Result<Vec
         "SELECT id, kind, method, path, idempotency_key, content_type, body, auth, attempts
          FROM outbox
          WHERE state = 'pending' AND next_attempt_at_ms <= ?1 AND (?2 OR auth = 'anonymous')
-         ORDER BY next_attempt_at_ms, id",
+         ORDER BY priority DESC, next_attempt_at_ms, id",
     )?;
     let rows = statement.query_map(params![now_ms, with_account], |row| {
         Ok((

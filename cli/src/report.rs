@@ -1,0 +1,264 @@
+//! `corridor report ...`: filing a violence report from the phone (quick, full, SOS), the home
+//! team, the list of reports (states only) and sending them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use corridor_core::error::Error;
+use corridor_core::reports::filing;
+use corridor_core::reports::model::{QuickReport, ReportBody, SafeContact};
+use corridor_core::reports::urgency::Urgency;
+use corridor_core::runtime::block_on;
+use corridor_core::vault::Session;
+use serde_json::json;
+
+use crate::hub::HubTarget;
+use crate::output::Output;
+use crate::CliError;
+
+#[derive(Args, Clone)]
+pub struct Contact {
+    /// Be contacted through your peer educator.
+    #[arg(long, conflicts_with_all = ["safe_time", "number"])]
+    pub peer_educator: bool,
+    /// A safe time to call or text (with --number).
+    #[arg(long, requires = "number")]
+    pub safe_time: Option<String>,
+    #[arg(long, requires = "safe_time")]
+    pub number: Option<String>,
+}
+
+impl Contact {
+    fn to_model(&self) -> Option<SafeContact> {
+        if self.peer_educator {
+            return Some(SafeContact::ThroughPeerEducator);
+        }
+        match (&self.safe_time, &self.number) {
+            (Some(when), Some(number)) => Some(SafeContact::SafeTimeAndNumber {
+                when: when.clone(),
+                number: number.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// A quick report: what happened, when, and what you want now. Nothing else.
+    Quick {
+        /// physical, sexual, emotional-or-verbal, robbery-or-economic,
+        /// arrest-or-police-harassment, refused-service, other
+        #[arg(long)]
+        what: String,
+        /// today, last-three-days, earlier
+        #[arg(long)]
+        when: String,
+        /// contact-me, urgent-medical-help, just-record-it
+        #[arg(long)]
+        wants: String,
+        /// A programme site near you, for the nearest clinics (see `content sites`).
+        #[arg(long)]
+        near: Option<String>,
+    },
+    /// A full report from a JSON file with the report's fields (docs/reports.md); `-` reads
+    /// standard input, so nothing is left in a file.
+    New {
+        #[arg(long = "json-file", value_name = "F")]
+        json_file: PathBuf,
+        #[arg(long)]
+        near: Option<String>,
+        /// Keep a private copy in your encrypted profile (otherwise no readable copy stays).
+        #[arg(long)]
+        keep_copy: bool,
+    },
+    /// "I need help now": sent before anything else; prints the team's emergency numbers.
+    Sos {
+        #[command(flatten)]
+        contact: Contact,
+    },
+    /// Your reports: queued, sent or received by the team (never their contents).
+    List,
+    /// Send what waits and bring the states up to date.
+    Sync {
+        #[command(flatten)]
+        target: HubTarget,
+    },
+    /// Your home team: its id (see `report teams`), or `none` for the programme-wide team.
+    Team { team: Option<String> },
+    /// The programme's Crisis Response Teams.
+    Teams,
+}
+
+/// `sexual` → the JSON string the model's enums take (`"sexual"`), hyphens as underscores.
+fn choice<T: serde::de::DeserializeOwned>(field: &'static str, text: &str) -> Result<T, Error> {
+    serde_json::from_value(json!(text.trim().replace('-', "_")))
+        .map_err(|_| Error::invalid_cli(field, format!("`{text}` is not one of the choices (see --help)")))
+}
+
+fn urgency_json(urgency: &Urgency) -> serde_json::Value {
+    json!({
+        "pep_urgent": urgency.pep_urgent,
+        "emergency_contraception": urgency.emergency_contraception,
+        "hours_left_for_pep": urgency.hours_left_for_pep,
+        "hours_left_for_emergency_contraception": urgency.hours_left_for_emergency_contraception,
+        "offer_pep_reminder": urgency.offer_pep_reminder,
+        "clinics": urgency.clinics.iter().map(|clinic| json!({
+            "id": clinic.site.id,
+            "name": clinic.site.name,
+            "phone": clinic.site.phone,
+            "opening_hours": clinic.site.opening_hours,
+            "distance_km": clinic.distance_km.map(|km| km.round()),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn urgency_text(urgency: &Urgency) -> String {
+    let mut lines = Vec::new();
+    if urgency.pep_urgent {
+        lines.push(format!(
+            "URGENT: PEP can stop HIV if started within 72 hours{}. Go to a clinic now.",
+            urgency
+                .hours_left_for_pep
+                .map(|hours| format!(" (about {hours} hours left)"))
+                .unwrap_or_default()
+        ));
+    }
+    if urgency.emergency_contraception {
+        lines.push("Emergency contraception works up to 5 days (120 hours) after; ask for it too.".to_string());
+    }
+    if urgency.pep_urgent || urgency.emergency_contraception {
+        for clinic in urgency.clinics.iter().take(3) {
+            lines.push(format!(
+                "  {} — {} — {}{}",
+                clinic.site.name,
+                clinic.site.opening_hours,
+                clinic.site.phone,
+                clinic
+                    .distance_km
+                    .map(|km| format!(" (about {} km)", km.round()))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+fn submitted(out: &Output, result: filing::Submitted) {
+    let text = urgency_text(&result.urgency);
+    let mut summary = format!(
+        "{}report sealed and queued ({}); only the Crisis Response Team can read it",
+        if text.is_empty() { String::new() } else { format!("{text}\n") },
+        result.report_id
+    );
+    if result.key_may_be_out_of_date {
+        summary.push_str("\n(the team's key list has expired: update the content when you can)");
+    }
+    out.value(
+        &json!({
+            "report_id": result.report_id,
+            "urgency": urgency_json(&result.urgency),
+            "key_may_be_out_of_date": result.key_may_be_out_of_date,
+        }),
+        &summary,
+    );
+}
+
+pub fn run(session: &Session, command: &ReportCommand, out: &Output) -> Result<(), Error> {
+    match command {
+        ReportCommand::Quick { what, when, wants, near } => {
+            let body = ReportBody::Quick(QuickReport {
+                what: choice("what", what)?,
+                when: choice("when", when)?,
+                wants: choice("wants", wants)?,
+            });
+            submitted(out, filing::submit(session, &body, near.as_deref(), false, None)?);
+        }
+        ReportCommand::New {
+            json_file,
+            near,
+            keep_copy,
+        } => {
+            let text = zeroize::Zeroizing::new(if json_file.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 256 * 1024), &mut text)?;
+                text
+            } else {
+                if std::fs::metadata(json_file)?.len() > 256 * 1024 {
+                    return Err(Error::invalid_cli("json-file", "a report is at most 256 KiB"));
+                }
+                std::fs::read_to_string(json_file)?
+            });
+            let body = ReportBody::from_json(text.as_bytes())
+                .or_else(|_| {
+                    serde_json::from_str(&text)
+                        .map(ReportBody::Full)
+                        .map_err(|error| Error::invalid_cli("json-file", format!("not a report: {error}")))
+                })?;
+            submitted(out, filing::submit(session, &body, near.as_deref(), *keep_copy, None)?);
+        }
+        ReportCommand::Sos { contact } => {
+            let sent = filing::sos(session, contact.to_model())?;
+            out.value(
+                &json!({ "report_id": sent.report_id, "emergency_numbers": sent.emergency_numbers }),
+                &format!(
+                    "help request sealed and sent first ({}). Call or text: {}",
+                    sent.report_id,
+                    sent.emergency_numbers.join(", ")
+                ),
+            );
+        }
+        ReportCommand::List => {
+            for report in filing::list(session)? {
+                out.value(
+                    &serde_json::to_value(&report).unwrap_or_default(),
+                    &format!(
+                        "{}\t{:?}\t{}\t{:?}",
+                        report.report_id, report.kind, report.created_at, report.state
+                    )
+                    .to_lowercase(),
+                );
+            }
+        }
+        ReportCommand::Sync { target } => {
+            let client = crate::hub::client(target, Some(session.vault()))?;
+            let reports = block_on(filing::sync(session, &client))?;
+            for report in reports {
+                out.value(
+                    &serde_json::to_value(&report).unwrap_or_default(),
+                    &format!("{}\t{:?}", report.report_id, report.state).to_lowercase(),
+                );
+            }
+        }
+        ReportCommand::Team { team } => match team.as_deref() {
+            None => {
+                let team = filing::home_team(session)?;
+                out.value(
+                    &json!({ "home_team": team }),
+                    &team.unwrap_or_else(|| "none (reports go to the programme-wide team)".into()),
+                );
+            }
+            Some("none") => {
+                filing::set_home_team(session, None)?;
+                out.note("reports now go to the programme-wide team");
+            }
+            Some(id) => {
+                filing::set_home_team(session, Some(id))?;
+                out.note(&format!("reports now go to team {id}"));
+            }
+        },
+        ReportCommand::Teams => {
+            let Some((safety, _)) = corridor_core::content::library::safety_for(session)? else {
+                out.note("no team list yet: update the content");
+                return Ok(());
+            };
+            for team in safety.teams {
+                out.value(
+                    &json!({ "id": team.id, "name": team.name, "sites": team.sites }),
+                    &format!("{}\t{}\t{}", team.id, team.name, team.sites.join(",")),
+                );
+            }
+        }
+    }
+    Ok(())
+}
