@@ -188,6 +188,20 @@ pub struct SiteInfo {
     pub offers_pep: bool,
 }
 
+impl From<corridor_core::content::metadata::Site> for SiteInfo {
+    fn from(site: corridor_core::content::metadata::Site) -> Self {
+        SiteInfo {
+            id: site.id,
+            name: site.name,
+            place: site.place,
+            country: site.country,
+            opening_hours: site.opening_hours,
+            phone: site.phone,
+            offers_pep: site.offers_pep,
+        }
+    }
+}
+
 fn spans(text: &model::Text) -> Vec<TextSpan> {
     text.iter()
         .map(|span| TextSpan {
@@ -316,19 +330,7 @@ impl ProfileSession {
             });
         };
         Ok(SiteList {
-            sites: safety
-                .sites
-                .into_iter()
-                .map(|site| SiteInfo {
-                    id: site.id,
-                    name: site.name,
-                    place: site.place,
-                    country: site.country,
-                    opening_hours: site.opening_hours,
-                    phone: site.phone,
-                    offers_pep: site.offers_pep,
-                })
-                .collect(),
+            sites: safety.sites.into_iter().map(SiteInfo::from).collect(),
             out_of_date,
         })
     }

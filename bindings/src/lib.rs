@@ -16,6 +16,7 @@ mod error;
 mod hub;
 mod platform;
 mod reminders;
+mod reports;
 mod vault;
 
 pub use codes::QrSymbol;
@@ -32,6 +33,10 @@ pub use hub::{
 };
 pub use platform::KeyStrengthener;
 pub use reminders::{NotificationScheduler, ReminderInfo, ReminderRequest, Reminders, ScheduledNotification};
+pub use reports::{
+    NearbyClinic, QuickWant, QuickWhen, ReportKind, ReportState, ReportSummary, ReportUrgency, SafeContact, SosResult,
+    SubmittedReport, TeamInfo, ViolenceKind,
+};
 pub use vault::{DeviceKind, ProfileRole, ProfileSession, ProfileSummary, Vault, VaultStatus};
 
 /// The version of the Corridor core library.

@@ -148,7 +148,11 @@ fn submitted(out: &Output, result: filing::Submitted) {
     let text = urgency_text(&result.urgency);
     let mut summary = format!(
         "{}report sealed and queued ({}); only the Crisis Response Team can read it",
-        if text.is_empty() { String::new() } else { format!("{text}\n") },
+        if text.is_empty() {
+            String::new()
+        } else {
+            format!("{text}\n")
+        },
         result.report_id
     );
     if result.key_may_be_out_of_date {
@@ -166,7 +170,12 @@ fn submitted(out: &Output, result: filing::Submitted) {
 
 pub fn run(session: &Session, command: &ReportCommand, out: &Output) -> Result<(), Error> {
     match command {
-        ReportCommand::Quick { what, when, wants, near } => {
+        ReportCommand::Quick {
+            what,
+            when,
+            wants,
+            near,
+        } => {
             let body = ReportBody::Quick(QuickReport {
                 what: choice("what", what)?,
                 when: choice("when", when)?,
@@ -189,12 +198,11 @@ pub fn run(session: &Session, command: &ReportCommand, out: &Output) -> Result<(
                 }
                 std::fs::read_to_string(json_file)?
             });
-            let body = ReportBody::from_json(text.as_bytes())
-                .or_else(|_| {
-                    serde_json::from_str(&text)
-                        .map(ReportBody::Full)
-                        .map_err(|error| Error::invalid_cli("json-file", format!("not a report: {error}")))
-                })?;
+            let body = ReportBody::from_json(text.as_bytes()).or_else(|_| {
+                serde_json::from_str(&text)
+                    .map(ReportBody::Full)
+                    .map_err(|error| Error::invalid_cli("json-file", format!("not a report: {error}")))
+            })?;
             submitted(out, filing::submit(session, &body, near.as_deref(), *keep_copy, None)?);
         }
         ReportCommand::Sos { contact } => {

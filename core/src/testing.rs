@@ -208,3 +208,19 @@ pub fn crash_point(_name: &str) {
     }
     CRASH_COUNTDOWN.store(remaining - 1, Ordering::SeqCst);
 }
+
+/// Puts a safety document (sites, team keys) into the device's content store without any
+/// signature, as if an update had installed it. Tests and benchmarks only.
+pub fn install_safety_unverified(vault: &Vault, safety: &crate::content::metadata::Safety) -> Result<()> {
+    let envelope = crate::content::metadata::Envelope {
+        payload: serde_json::to_vec(safety).map_err(|_| crate::Error::Internal("safety encoding".into()))?,
+        signatures: Vec::new(),
+    };
+    let bytes = serde_json::to_vec(&envelope).map_err(|_| crate::Error::Internal("envelope encoding".into()))?;
+    let store = vault.content_store()?;
+    store.connection().execute(
+        "INSERT OR REPLACE INTO trusted (name, bytes) VALUES ('safety', ?1)",
+        [bytes],
+    )?;
+    Ok(())
+}

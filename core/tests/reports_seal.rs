@@ -5,19 +5,32 @@
 use corridor_core::content::metadata::TeamKey;
 use corridor_core::error::Error;
 use corridor_core::reports::seal::{
-    bucket_for, open, seal, sealed_key_id, sealed_len, TeamPrivateKey, TeamPublicKey, BUCKETS, MAGIC,
-    MAX_PLAINTEXT_LEN,
+    bucket_for, open, seal, sealed_key_id, sealed_len, TeamPrivateKey, TeamPublicKey, BUCKETS, MAGIC, MAX_PLAINTEXT_LEN,
 };
 use corridor_core::sync::wire::MAX_SEALED_REPORT_LEN;
 use proptest::prelude::*;
+use std::sync::OnceLock;
 
 fn team() -> TeamPrivateKey {
     TeamPrivateKey::generate("crt-beitbridge-2026").unwrap()
 }
 
+/// One key and one sealed report for the property tests.
+fn fixture() -> &'static (TeamPrivateKey, Vec<u8>) {
+    static FIXTURE: OnceLock<(TeamPrivateKey, Vec<u8>)> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let key = TeamPrivateKey::generate("crt-2026").unwrap();
+        let sealed = seal(b"{\"what\":[\"robbery\"]}", &key.public()).unwrap();
+        (key, sealed)
+    })
+}
+
 fn refusal(result: corridor_core::Result<Vec<u8>>) -> String {
     match result {
-        Err(Error::InvalidInput { field: "report", reason }) => reason,
+        Err(Error::InvalidInput {
+            field: "report",
+            reason,
+        }) => reason,
         Err(other) => panic!("expected a refusal of the report, got {other:?}"),
         Ok(_) => panic!("expected a refusal, the report opened"),
     }
@@ -138,7 +151,9 @@ fn every_flipped_bit_is_refused() {
     let key = team();
     let sealed = seal(b"flip me", &key.public()).unwrap();
     // Every byte of the header, then a sample through the ciphertext and the tag.
-    let positions = (0..60).chain((60..sealed.len()).step_by(37)).chain(sealed.len() - 16..sealed.len());
+    let positions = (0..60)
+        .chain((60..sealed.len()).step_by(37))
+        .chain(sealed.len() - 16..sealed.len());
     for position in positions {
         for bit in [0x01u8, 0x80] {
             let mut altered = sealed.clone();
@@ -152,7 +167,19 @@ fn every_flipped_bit_is_refused() {
 fn truncated_or_extended_input_is_refused() {
     let key = team();
     let sealed = seal(b"cut me", &key.public()).unwrap();
-    for len in [0, 1, 7, 8, 9, 20, 40, 60, sealed.len() - 17, sealed.len() - 16, sealed.len() - 1] {
+    for len in [
+        0,
+        1,
+        7,
+        8,
+        9,
+        20,
+        40,
+        60,
+        sealed.len() - 17,
+        sealed.len() - 16,
+        sealed.len() - 1,
+    ] {
         let reason = refusal(open(&sealed[..len], &key));
         assert!(!reason.is_empty());
     }
@@ -177,8 +204,8 @@ proptest! {
 
     #[test]
     fn open_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        let key = TeamPrivateKey::generate("crt-2026").unwrap();
-        prop_assert!(open(&bytes, &key).is_err());
+        let (key, _) = fixture();
+        prop_assert!(open(&bytes, key).is_err());
         let _ = sealed_key_id(&bytes);
     }
 
@@ -189,23 +216,22 @@ proptest! {
         value in any::<u8>(),
         header in proptest::collection::vec(any::<u8>(), 0..80),
     ) {
-        let key = TeamPrivateKey::generate("crt-2026").unwrap();
-        let sealed = seal(b"{\"what\":[\"robbery\"]}", &key.public()).unwrap();
+        let (key, sealed) = fixture();
         // A byte replaced.
         let mut altered = sealed.clone();
         let at = position % altered.len();
         let changed = altered[at] != value;
         altered[at] = value;
-        let result = open(&altered, &key);
+        let result = open(&altered, key);
         prop_assert_eq!(result.is_ok(), !changed);
         // Cut short.
         let short = &sealed[..cut.min(sealed.len() - 1)];
-        prop_assert!(open(short, &key).is_err());
+        prop_assert!(open(short, key).is_err());
         // A random header on the real body (key id lengths up to 255 included).
         let mut forged = MAGIC.to_vec();
         forged.extend_from_slice(&header);
         forged.extend_from_slice(&sealed[MAGIC.len()..]);
-        let _ = open(&forged, &key);
+        let _ = open(&forged, key);
         let _ = sealed_key_id(&forged);
     }
 }

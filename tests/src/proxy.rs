@@ -11,7 +11,8 @@
 //! - **slow**: the answer is passed on a few bytes at a time with pauses (a client with a short
 //!   read timeout gives up; the write is already committed);
 //! - **cut**: only the first bytes of the answer are passed on (a download stops half-way);
-//! - **portal**: a captive portal answers instead of the hub (`200` with a page, or a `302`).
+//! - **portal**: a captive portal answers instead of the hub (`200` with a page, or a `302`);
+//! - **too many**: `429` with `Retry-After: 1`, as a busy hub or a proxy's rate limit would.
 //!
 //! The hub's reports idempotency (and the outbox) must turn all of these into exactly one stored
 //! record per write.
@@ -39,6 +40,8 @@ pub struct Faults {
     /// Answer like a captive portal: `200` with an HTML page, or a `302` to a login page; the
     /// hub never sees the request.
     pub portal: f64,
+    /// Answer `429 Too Many Requests` with `Retry-After: 1`; the hub never sees the request.
+    pub too_many: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +53,7 @@ enum Fate {
     Slow,
     Cut,
     Portal,
+    TooMany,
 }
 
 /// Counts of what the proxy did.
@@ -62,6 +66,7 @@ pub struct ProxyCounts {
     pub slowed: AtomicU64,
     pub cut: AtomicU64,
     pub portal_pages: AtomicU64,
+    pub too_many: AtomicU64,
 }
 
 pub struct FaultProxy {
@@ -143,6 +148,10 @@ fn fate_of(roll: f64, faults: &Faults) -> Fate {
     if roll < edge {
         return Fate::Portal;
     }
+    edge += faults.too_many;
+    if roll < edge {
+        return Fate::TooMany;
+    }
     Fate::Pass
 }
 
@@ -178,6 +187,16 @@ async fn handle(
                     .to_string()
             };
             client.write_all(answer.as_bytes()).await?;
+            return Ok(());
+        }
+        Fate::TooMany => {
+            read_request_head(&mut client).await?;
+            counts.too_many.fetch_add(1, Ordering::Relaxed);
+            client
+                .write_all(
+                    b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
+                .await?;
             return Ok(());
         }
         Fate::Error500 => {

@@ -143,11 +143,12 @@ pub fn set_home_team(session: &Session, team_id: Option<&str>) -> Result<()> {
         Some(team_id) => {
             let (safety, _) = installed_safety(session)?;
             if !safety.teams.iter().any(|team| team.id == team_id) {
-                return Err(Error::invalid("team", "no such Crisis Response Team in the programme's list"));
+                return Err(Error::invalid(
+                    "team",
+                    "no such Crisis Response Team in the programme's list",
+                ));
             }
-            session.with_connection(|connection| {
-                profile::meta_set(connection, HOME_TEAM_META_KEY, team_id.as_bytes())
-            })
+            session.with_connection(|connection| profile::meta_set(connection, HOME_TEAM_META_KEY, team_id.as_bytes()))
         }
         None => session.with_connection(|connection| {
             connection.execute("DELETE FROM profile_meta WHERE key = ?1", [HOME_TEAM_META_KEY])?;
@@ -160,7 +161,11 @@ pub fn set_home_team(session: &Session, team_id: Option<&str>) -> Result<()> {
 fn destination(session: &Session, safety: &Safety) -> Result<(TeamPublicKey, String)> {
     if let Some(team_id) = home_team(session)? {
         if let Some(team) = safety.teams.iter().find(|team| team.id == team_id) {
-            let site = team.sites.first().cloned().unwrap_or_else(|| PROGRAMME_SITE.to_string());
+            let site = team
+                .sites
+                .first()
+                .cloned()
+                .unwrap_or_else(|| PROGRAMME_SITE.to_string());
             return Ok((TeamPublicKey::from_metadata(&team.key)?, site));
         }
     }
@@ -203,7 +208,9 @@ pub fn save_draft(session: &Session, draft_id: Option<&str>, draft: &serde_json:
 pub fn draft(session: &Session, draft_id: &str) -> Result<Option<serde_json::Value>> {
     let body: Option<String> = session.with_connection(|connection| {
         Ok(connection
-            .query_row("SELECT body FROM report_drafts WHERE id = ?1", [draft_id], |row| row.get(0))
+            .query_row("SELECT body FROM report_drafts WHERE id = ?1", [draft_id], |row| {
+                row.get(0)
+            })
             .optional()?)
     })?;
     body.map(|body| serde_json::from_str(&body).map_err(|_| Error::DatabaseDamaged))
@@ -293,11 +300,16 @@ fn queue(session: &Session, body: &ReportBody, safety: &Safety, now: i64, priori
         team_key_id: key.key_id.clone(),
         body: body.clone(),
     };
-    let plaintext = Zeroizing::new(serde_json::to_vec(&payload).map_err(|_| Error::Internal("report encoding".into()))?);
+    let plaintext =
+        Zeroizing::new(serde_json::to_vec(&payload).map_err(|_| Error::Internal("report encoding".into()))?);
     let sealed = seal::seal(&plaintext, &key)?;
     let submission = ReportSubmission {
         report_id,
-        site: if wire::is_valid_site(&site) { site } else { PROGRAMME_SITE.to_string() },
+        site: if wire::is_valid_site(&site) {
+            site
+        } else {
+            PROGRAMME_SITE.to_string()
+        },
         sealed,
     };
     let request = PreparedRequest::report(&submission)?;
@@ -363,7 +375,9 @@ pub fn list(session: &Session) -> Result<Vec<ReportInfo>> {
             "SELECT report_id, kind, created_at, state, journal IS NOT NULL FROM reports ORDER BY created_at DESC",
         )?;
         let rows: Vec<(String, String, i64, String, bool)> = statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         rows.into_iter()
             .map(|(id, kind, created_at, state, kept)| {

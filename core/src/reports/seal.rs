@@ -26,8 +26,8 @@ use hpke::rand_core::{TryCryptoRng, TryRng};
 use hpke::{Deserializable, OpModeR, OpModeS, Serializable};
 use zeroize::Zeroizing;
 
-pub use super::team_key::{is_valid_key_id, TeamPrivateKey, TeamPublicKey, MAX_KEY_ID_LEN};
 use super::team_key::Kem;
+pub use super::team_key::{is_valid_key_id, TeamPrivateKey, TeamPublicKey, MAX_KEY_ID_LEN};
 use crate::error::{Error, Result};
 use crate::sync::wire::MAX_SEALED_REPORT_LEN;
 
@@ -97,7 +97,10 @@ pub(crate) fn seal_with_ephemeral_ikm(plaintext: &[u8], key: &TeamPublicKey, ikm
     .map_err(|_| {
         Error::invalid(
             "team key",
-            format!("the public key of {} cannot be sealed to (it is not a usable X25519 key)", key.key_id),
+            format!(
+                "the public key of {} cannot be sealed to (it is not a usable X25519 key)",
+                key.key_id
+            ),
         )
     })?;
     if !rng.used_exactly_once() {
@@ -330,9 +333,13 @@ mod tests {
 
         // The sender, with the vector's ephemeral key fed through the same path `seal` uses.
         let mut rng = OneShotIkm::new(&ikm_e);
-        let (enc, mut sender) =
-            hpke::setup_sender_with_rng::<ChaCha20Poly1305, HkdfSha256, Kem>(&OpModeS::Base, &pk_r, &unhex(INFO), &mut rng)
-                .unwrap();
+        let (enc, mut sender) = hpke::setup_sender_with_rng::<ChaCha20Poly1305, HkdfSha256, Kem>(
+            &OpModeS::Base,
+            &pk_r,
+            &unhex(INFO),
+            &mut rng,
+        )
+        .unwrap();
         assert!(rng.used_exactly_once());
         assert_eq!(enc.to_bytes().to_vec(), unhex(ENC));
         assert_eq!(sender.seal(&unhex(PT), &unhex(AAD_0)).unwrap(), unhex(CT_0));
@@ -342,10 +349,14 @@ mod tests {
         let sk_r = <Kem as hpke::Kem>::PrivateKey::from_bytes(&unhex(SK_RM)).unwrap();
         let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&unhex(ENC)).unwrap();
         let mut receiver =
-            hpke::setup_receiver::<ChaCha20Poly1305, HkdfSha256, Kem>(&OpModeR::Base, &sk_r, &enc, &unhex(INFO)).unwrap();
+            hpke::setup_receiver::<ChaCha20Poly1305, HkdfSha256, Kem>(&OpModeR::Base, &sk_r, &enc, &unhex(INFO))
+                .unwrap();
         assert_eq!(receiver.open(&unhex(CT_0), &unhex(AAD_0)).unwrap(), unhex(PT));
         assert_eq!(receiver.open(&unhex(CT_1), &unhex(AAD_1)).unwrap(), unhex(PT));
-        assert!(receiver.open(&unhex(CT_1), &unhex(AAD_1)).is_err(), "a replayed sequence number");
+        assert!(
+            receiver.open(&unhex(CT_1), &unhex(AAD_1)).is_err(),
+            "a replayed sequence number"
+        );
     }
 
     #[test]

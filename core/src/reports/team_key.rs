@@ -245,8 +245,8 @@ impl TeamPrivateKey {
         };
         let mut private_json = serde_json::to_vec_pretty(&file).map_err(|error| Error::Internal(error.to_string()))?;
         private_json.push(b'\n');
-        let mut public_json =
-            serde_json::to_vec_pretty(&self.public().to_metadata()).map_err(|error| Error::Internal(error.to_string()))?;
+        let mut public_json = serde_json::to_vec_pretty(&self.public().to_metadata())
+            .map_err(|error| Error::Internal(error.to_string()))?;
         public_json.push(b'\n');
         write_new_file(private_path, &private_json, 0o600)?;
         if let Err(error) = write_new_file(&public_path, &public_json, 0o644) {
