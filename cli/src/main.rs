@@ -7,6 +7,7 @@ mod content;
 mod content_editor;
 mod content_phone;
 mod content_source;
+mod crt;
 mod hub;
 mod output;
 mod pin_input;
@@ -164,6 +165,11 @@ enum Command {
     Inbox {
         #[command(subcommand)]
         command: hub::InboxCommand,
+    },
+    /// The Crisis Response Team coordinator's tools: the team's key, opening reports.
+    Crt {
+        #[command(subcommand)]
+        command: crt::CrtCommand,
     },
     /// The cover the disguise shows: `cover` shows it, `cover list` lists all, `cover set ID` chooses.
     Cover {
@@ -371,6 +377,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
                 command: hub::InboxCommand::Status { .. },
             } => {}
             Command::Content { command } if command.needs_no_device() => {}
+            Command::Crt { command } if command.needs_no_device() => {}
             Command::Remind {
                 command: remind::RemindCommand::Handover { .. },
             } => {}
@@ -622,6 +629,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
         Command::Sync { target, wait } => hub::run_sync(&open_vault(&dir)?, target, *wait, out)?,
         Command::Outbox { command } => hub::run_outbox(&open_vault(&dir)?, command, out)?,
         Command::Inbox { command } => hub::run_inbox(|| open_vault(&dir), command, out)?,
+        Command::Crt { command } => crt::run(command, || open_vault(&dir), out)?,
         Command::Remind { command } => {
             if let remind::RemindCommand::Handover { kind, at, site } = command {
                 return remind::handover(kind, at, *site, out);

@@ -1,0 +1,137 @@
+package org.corridor
+
+import java.io.File
+import java.nio.file.Files
+import kotlinx.coroutines.runBlocking
+import org.corridor.ffi.CorridorException
+import org.corridor.ffi.Hub
+import org.corridor.ffi.HubSettings
+import org.corridor.ffi.QuickWant
+import org.corridor.ffi.QuickWhen
+import org.corridor.ffi.ReportKind
+import org.corridor.ffi.ReportState
+import org.corridor.ffi.SafeContact
+import org.corridor.ffi.ViolenceKind
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/**
+ * Violence reports through the bindings: a phone with the programme's content (a real team key
+ * made with `corridor crt keygen`) files a quick and a full report, sends them to a real hub,
+ * and sees them go from queued to sent to received once the coordinator opened them with
+ * `corridor crt inbox`.
+ */
+class ReportsTest {
+    private lateinit var work: File
+    private lateinit var phoneDir: File
+    private lateinit var testHub: TestHub
+    private lateinit var teamKey: File
+
+    private val passphrase = mapOf("CORRIDOR_KEY_PASSPHRASE" to "editors keep this passphrase safe")
+
+    @BeforeEach
+    fun publish() {
+        work = Files.createTempDirectory("corridor-reports").toFile()
+        phoneDir = Files.createTempDirectory("corridor-phone").toFile()
+        testHub = TestHub()
+        val source = File(work, "src")
+        File(System.getProperty("corridor.content.src") ?: error("corridor.content.src is not set")).copyRecursively(source)
+        val editorData = File(work, "editor").absolutePath
+        fun cli(vararg args: String) = corridor("--data-dir", editorData, *args, env = passphrase)
+        teamKey = File(work, "zimbabwe-team.key")
+        cli("crt", "keygen", "--out", teamKey.absolutePath, "--key-id", "crt-zimbabwe-kotlin")
+        val public = File("${teamKey.absolutePath}.pub").readText()
+        val publicKey = Regex("\"x25519_public\"\\s*:\\s*\"([0-9a-f]{64})\"").find(public)!!.groupValues[1]
+        val safety = File(source, "safety.toml")
+        safety.writeText(
+            safety.readText()
+                .replace("crt-zimbabwe-demo-placeholder", "crt-zimbabwe-kotlin")
+                .replace("7aadaa4f81924cdf6f17d54e9c4dbb60eff0da28c4e16f4f5347e95a071ee58b", publicKey),
+        )
+        val repo = File(work, "repo")
+        val keys = listOf("a", "b", "d", "e").associateWith { File(work, "$it.key").absolutePath }
+        keys.values.forEach { cli("content", "keygen", "--out", it) }
+        cli(
+            "content", "init-repo", repo.absolutePath,
+            "--keys", "${keys["a"]}.pub,${keys["b"]}.pub", "--threshold", "2",
+            "--safety-keys", "${keys["d"]}.pub,${keys["e"]}.pub", "--safety-threshold", "2",
+        )
+        fun signAndPublish(vararg signers: String) {
+            signers.forEach { cli("content", "sign", "--repo", repo.absolutePath, "--key", keys.getValue(it)) }
+            cli("content", "publish", "--repo", repo.absolutePath)
+        }
+        signAndPublish("a", "b")
+        cli("content", "build", source.absolutePath, "--repo", repo.absolutePath)
+        signAndPublish("a", "b", "d", "e")
+        repo.copyRecursively(File(testHub.dataDir, "content/repo"))
+        File(testHub.dataDir, "content/repo/staged").deleteRecursively()
+    }
+
+    @AfterEach
+    fun cleanUp() {
+        testHub.close()
+        work.deleteRecursively()
+        phoneDir.deleteRecursively()
+    }
+
+    @Test
+    fun `a quick and a full report go from queued to received, sealed to the home team`() = runBlocking<Unit> {
+        CorridorVault.open(phoneDir, HmacKeyStrengthener(ByteArray(32))).use { corridor ->
+            val session = corridor.vault.setupPersonal(PIN)
+            // Before the programme's keys are on the phone, nothing can be sealed.
+            assertThrows<CorridorException.InvalidInput> {
+                session.fileQuickReport(ViolenceKind.PHYSICAL, QuickWhen.TODAY, QuickWant.JUST_RECORD_IT, null)
+            }
+            corridor.vault.trustContentRoot(File(work, "repo/root/1.json").readBytes())
+            Hub(HubSettings("${testHub.url}/v1/content/repo/", emptyList(), emptyList())).use { repository ->
+                corridor.vault.updateContent(repository, null)
+            }
+            assertTrue(session.teams().any { it.id == "zimbabwe" })
+            session.setHomeTeam("zimbabwe")
+            assertThrows<CorridorException.InvalidInput> { session.setHomeTeam("no-such-team") }
+
+            val quick = session.fileQuickReport(ViolenceKind.SEXUAL, QuickWhen.TODAY, QuickWant.URGENT_MEDICAL_HELP, "beitbridge")
+            assertTrue(quick.urgency.pepUrgent, "sexual violence today: PEP first")
+            assertEquals("beitbridge", quick.urgency.clinics.first().site.id)
+            val now = System.currentTimeMillis() / 1000
+            val full = session.fileFullReport(
+                """{"kinds":["physical"],"when":{"type":"exact","at":${now - 3 * 86400}},"consent":["statistics_only"],
+                   "text":"MARKER-kotlin-report-text"}""",
+                null,
+                false,
+                null,
+            )
+            assertFalse(full.urgency.pepUrgent)
+            assertThrows<CorridorException.InvalidInput> { session.fileFullReport("{\"kinds\":[]}", null, false, null) }
+            val queued = session.reports()
+            assertEquals(listOf(ReportKind.FULL, ReportKind.QUICK).sorted(), queued.map { it.kind }.sorted())
+            assertTrue(queued.all { it.state == ReportState.QUEUED })
+
+            Hub(HubSettings(testHub.url, emptyList(), emptyList())).use { hub ->
+                val sent = corridor.vault.sendOutbox(hub, null)
+                assertEquals(2u, sent.sent)
+                assertTrue(session.refreshReports(null).all { it.state == ReportState.SENT })
+
+                // The coordinator opens and acknowledges them with the team's key.
+                val coordinator = File(work, "coordinator").absolutePath
+                val password = mapOf("CORRIDOR_HUB_PASSWORD" to "a coordinator's password")
+                testHub.addUser("crt", "beitbridge", "bo", "a coordinator's password")
+                corridor("--data-dir", coordinator, "setup", "--role", "educator", "--name", "Bo", env = mapOf("CORRIDOR_PIN" to PIN))
+                corridor("--data-dir", coordinator, "hub", "login", "--hub", testHub.url, "--user", "bo", env = password)
+                val opened = corridor("--data-dir", coordinator, "--json", "crt", "inbox", "--key", teamKey.absolutePath, env = passphrase)
+                assertTrue(opened.contains("MARKER-kotlin-report-text"), opened)
+
+                val received = session.refreshReports(hub)
+                assertTrue(received.all { it.state == ReportState.RECEIVED }, "$received")
+            }
+            val sos = session.sendSos(SafeContact.ThroughPeerEducator)
+            assertTrue(sos.emergencyNumbers.isNotEmpty())
+            assertEquals(ReportKind.SOS, session.reports().first { it.reportId == sos.reportId }.kind)
+        }
+    }
+}
