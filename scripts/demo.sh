@@ -173,8 +173,12 @@ ed content publish --repo "$repo"
 ed content sign --repo "$repo" --key "$editors/bruno.key"
 ed content publish --repo "$repo"
 cp -r content "$editors/src"
-ed content lint content | tail -n 3
-ed content build content --repo "$repo"
+printf '(the Zimbabwe Crisis Response Team makes its key; its public half goes into the safety-signed list)\n'
+ed crt keygen --out "$editors/zimbabwe-team.key" --key-id crt-zimbabwe-demo | tail -n 2
+teamkey=$(sed -n 's/.*"x25519_public": *"\([0-9a-f]*\)".*/\1/p' "$editors/zimbabwe-team.key.pub")
+sed -i "s/crt-zimbabwe-demo-placeholder/crt-zimbabwe-demo/; s/7aadaa4f81924cdf6f17d54e9c4dbb60eff0da28c4e16f4f5347e95a071ee58b/$teamkey/" "$editors/src/safety.toml"
+ed content lint "$editors/src" | tail -n 1
+ed content build "$editors/src" --repo "$repo"
 ed content diff --repo "$repo" | sed -n "1,12p"
 for who in ana bruno safety1 safety2; do "$corridor" --data-dir "$editors/tool" content sign --repo "$repo" --key "$editors/$who.key" >/dev/null; done
 printf '(signed by ana, bruno and both safety officers)\n'
@@ -192,6 +196,23 @@ on "$phone3" CORRIDOR_PIN=271828 content search 72 horas
 on "$phone3" CORRIDOR_PIN=271828 content show pep | sed -n "1,14p"
 on "$phone3" CORRIDOR_PIN=271828 content quiz pep --language en --quiz pep-window --answer 1
 on "$phone3" CORRIDOR_PIN=271828 content sites
+
+step "A violence report: sealed on the phone to the team's key; PEP urgency first; states only"
+on "$phone3" CORRIDOR_PIN=271828 report teams
+on "$phone3" CORRIDOR_PIN=271828 report team zimbabwe
+on "$phone3" CORRIDOR_PIN=271828 report quick --what sexual --when today --wants urgent-medical-help --near beitbridge
+on "$phone3" CORRIDOR_PIN=271828 report list
+on "$phone3" outbox list
+on "$phone3" CORRIDOR_PIN=271828 report sync --hub "$hub"
+printf '(the hub stores ciphertext it cannot read; a coordinator of the team logs in and opens it)\n'
+coordinator=$(mktemp -d)
+CORRIDOR_HUB_PASSWORD="a coordinator's password" "$corridor" hub user add --data "$hubdata" --role crt --site beitbridge rudo >/dev/null
+CORRIDOR_PIN=482916 "$corridor" --data-dir "$coordinator" setup --role educator --name Rudo >/dev/null
+CORRIDOR_HUB_PASSWORD="a coordinator's password" "$corridor" --data-dir "$coordinator" hub login --hub "$hub" --user rudo >/dev/null
+printf '$ corridor --data-dir COORDINATOR crt inbox --key zimbabwe-team.key\n'
+"$corridor" --data-dir "$coordinator" crt inbox --key "$editors/zimbabwe-team.key" || echo "(exit code $?)"
+on "$phone3" CORRIDOR_PIN=271828 report sync --hub "$hub"
+rm -rf "$coordinator"
 
 step "One module changes: the phone downloads only that module"
 sed -i 's/^version = 1$/version = 2/' "$editors/src/en/pep.md"; printf '\nUpdated for the demo.\n' >> "$editors/src/en/pep.md"
