@@ -206,7 +206,7 @@ on "$phone3" outbox list
 on "$phone3" CORRIDOR_PIN=271828 report sync --hub "$hub"
 printf '(the hub stores ciphertext it cannot read; a coordinator of the team logs in and opens it)\n'
 coordinator=$(mktemp -d)
-CORRIDOR_HUB_PASSWORD="a coordinator's password" "$corridor" hub user add --data "$hubdata" --role crt --site beitbridge rudo >/dev/null
+CORRIDOR_HUB_PASSWORD="a coordinator's password" "$corridor" hub user add --data "$hubdata" --role crt --site zimbabwe rudo >/dev/null
 CORRIDOR_PIN=482916 "$corridor" --data-dir "$coordinator" setup --role educator --name Rudo >/dev/null
 CORRIDOR_HUB_PASSWORD="a coordinator's password" "$corridor" --data-dir "$coordinator" hub login --hub "$hub" --user rudo >/dev/null
 printf '$ corridor --data-dir COORDINATOR crt inbox --key zimbabwe-team.key\n'

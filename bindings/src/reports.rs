@@ -38,8 +38,8 @@ pub enum QuickWant {
     JustRecordIt,
 }
 
-/// How the team may reach the person safely.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+/// How the team may reach the person safely. No `Debug`: it may hold a phone number.
+#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum SafeContact {
     ThroughPeerEducator,
     SafeTimeAndNumber { when: String, number: String },
@@ -81,6 +81,10 @@ pub enum ReportState {
     Queued,
     Sent,
     Received,
+    /// The hub refused it (see the outbox item's reason).
+    Refused,
+    /// It never left the phone: file it again.
+    NotSent,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -145,6 +149,8 @@ fn summary(report: filing::ReportInfo) -> ReportSummary {
             filing::ReportState::Queued => ReportState::Queued,
             filing::ReportState::Sent => ReportState::Sent,
             filing::ReportState::Received => ReportState::Received,
+            filing::ReportState::Refused => ReportState::Refused,
+            filing::ReportState::NotSent => ReportState::NotSent,
         },
         kept_private_copy: report.kept_private_copy,
     }
@@ -207,14 +213,7 @@ impl ProfileSession {
         draft_id: Option<String>,
     ) -> Result<SubmittedReport> {
         let report = zeroize::Zeroizing::new(report_json);
-        let body = model::ReportBody::from_json(report.as_bytes()).or_else(|_| {
-            serde_json::from_str(&report)
-                .map(model::ReportBody::Full)
-                .map_err(|_| CorridorError::InvalidInput {
-                    field: "report_json".into(),
-                    reason: "not a report (see the report's fields in docs/reports.md)".into(),
-                })
-        })?;
+        let body = model::ReportBody::from_form_json(report.as_bytes())?;
         Ok(submitted(filing::submit(
             &self.inner,
             &body,

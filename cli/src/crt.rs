@@ -14,7 +14,7 @@ use corridor_core::content::signing::public_key_path;
 use corridor_core::error::Error;
 use corridor_core::reports::seal::{self, TeamPrivateKey};
 use corridor_core::runtime::block_on;
-use corridor_core::sync::wire::{self, Uuid, MAX_SEALED_REPORT_LEN};
+use corridor_core::sync::wire::{self, MAX_SEALED_REPORT_LEN};
 use corridor_core::sync::{account, inbox, Backoff};
 use corridor_core::vault::Vault;
 use serde_json::{json, Map, Value};
@@ -357,18 +357,27 @@ impl Inbox {
                 return Ok(None);
             }
         };
-        let payload = payload_value(&plaintext);
-        // The report id inside the sealed payload is the phone's: a hub that swapped
-        // ciphertexts between ids shows here.
-        if let Some(inner) = payload.get("report_id").and_then(Value::as_str) {
-            if Uuid::parse_str(inner).ok() != Some(entry.report_id) {
-                eprintln!(
-                    "corridor: warning: report {} carries the id {} inside: the hub may have mixed reports up",
-                    entry.report_id,
-                    printable(inner)
-                );
+        // Only a well-formed payload whose own id and key id are this report's is acknowledged: a
+        // hub that swapped or replayed ciphertexts between ids, or a payload this app cannot read,
+        // is shown as not opened and left for a person to look into.
+        let checked = corridor_core::reports::model::SealedPayload::from_json(&plaintext);
+        let mismatch = match &checked {
+            Err(_) => Some("its content is not a report this app reads".to_string()),
+            Ok(inner) if inner.report_id != entry.report_id => Some(format!(
+                "it carries another report id inside ({}): the hub may have mixed reports up",
+                inner.report_id
+            )),
+            Ok(inner) if inner.team_key_id != key_id => {
+                Some("it names another team key inside than the one it was sealed to".to_string())
             }
+            Ok(_) => None,
+        };
+        if let Some(reason) = mismatch {
+            self.not_opened(&entry, &reason, None)?;
+            tally.unreadable += 1;
+            return Ok(None);
         }
+        let payload = payload_value(&plaintext);
         Ok(Some(Opened { entry, payload }))
     }
 

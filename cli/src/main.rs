@@ -486,14 +486,11 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
         }
         Command::Wipe { now } => {
             let vault = open_vault(&dir)?;
-            let pending = vault.pending_session_uploads()?;
-            let reports = corridor_core::sync::outbox::count(
-                &vault.device_store()?,
-                Some(corridor_core::sync::outbox::KIND_REPORT),
-            )?;
+            // Anyone may run this without the PIN: say how much waits, never what kind it is.
+            let pending = corridor_core::sync::outbox::count(&vault.device_store()?, None)?;
             if !now {
                 out.note(&format!(
-                    "`corridor wipe --now` erases every profile on this device for good ({pending} closed sessions and {reports} reports not yet sent would be lost)"
+                    "`corridor wipe --now` erases every profile on this device for good ({pending} items not yet sent would be lost)"
                 ));
                 return Ok(());
             }

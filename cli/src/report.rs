@@ -72,10 +72,14 @@ pub enum ReportCommand {
         #[arg(long)]
         keep_copy: bool,
     },
-    /// "I need help now": sent before anything else; prints the team's emergency numbers.
+    /// "I need help now": queued before anything else (and sent at once with --hub); prints the
+    /// team's emergency numbers.
     Sos {
         #[command(flatten)]
         contact: Contact,
+        /// Send it now through this hub (otherwise the next sync sends it first).
+        #[arg(long, value_name = "URL")]
+        hub: Option<String>,
     },
     /// Your reports: queued, sent or received by the team (never their contents).
     List,
@@ -198,19 +202,39 @@ pub fn run(session: &Session, command: &ReportCommand, out: &Output) -> Result<(
                 }
                 std::fs::read_to_string(json_file)?
             });
-            let body = ReportBody::from_json(text.as_bytes()).or_else(|_| {
-                serde_json::from_str(&text)
-                    .map(ReportBody::Full)
-                    .map_err(|error| Error::invalid_cli("json-file", format!("not a report: {error}")))
-            })?;
+            let body = ReportBody::from_form_json(text.as_bytes())?;
             submitted(out, filing::submit(session, &body, near.as_deref(), *keep_copy, None)?);
         }
-        ReportCommand::Sos { contact } => {
+        ReportCommand::Sos { contact, hub } => {
             let sent = filing::sos(session, contact.to_model())?;
+            let delivered = match hub {
+                Some(url) => {
+                    let target = HubTarget {
+                        hub: Some(url.clone()),
+                        pins: Vec::new(),
+                        ca_certificates: Vec::new(),
+                    };
+                    let client = crate::hub::client(&target, Some(session.vault()))?;
+                    let states = block_on(filing::sync(session, &client))?;
+                    states
+                        .iter()
+                        .any(|report| report.report_id == sent.report_id && report.state != filing::ReportState::Queued)
+                }
+                None => false,
+            };
             out.value(
-                &json!({ "report_id": sent.report_id, "emergency_numbers": sent.emergency_numbers }),
+                &json!({
+                    "report_id": sent.report_id,
+                    "emergency_numbers": sent.emergency_numbers,
+                    "sent": delivered,
+                }),
                 &format!(
-                    "help request sealed and sent first ({}). Call or text: {}",
+                    "help request sealed and {} ({}). Call or text: {}",
+                    if delivered {
+                        "sent"
+                    } else {
+                        "queued before everything else"
+                    },
                     sent.report_id,
                     sent.emergency_numbers.join(", ")
                 ),

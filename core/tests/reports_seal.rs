@@ -110,7 +110,7 @@ fn every_bucket_boundary() {
         }
         assert!(sealed.len() <= MAX_SEALED_REPORT_LEN);
     }
-    assert_eq!(bucket_for(0).unwrap(), 4096);
+    assert_eq!(bucket_for(0).unwrap(), 65536);
 }
 
 #[test]

@@ -281,11 +281,17 @@ impl Desk {
         }
     }
 
-    /// Submits `plaintext` sealed to `to` as a phone would; returns the report id.
-    fn submit(&self, plaintext: &str, to: &TeamPublicKey) -> Uuid {
+    /// Submits a report with `text`, sealed to `to` as a phone would; returns the report id.
+    fn submit(&self, text: &str, to: &TeamPublicKey) -> Uuid {
+        let report_id = Uuid::new_v4();
+        self.submit_raw(report_id, &payload(report_id, &to.key_id, text), to)
+    }
+
+    /// Submits exactly `plaintext` (sealed to `to`) under `report_id`.
+    fn submit_raw(&self, report_id: Uuid, plaintext: &str, to: &TeamPublicKey) -> Uuid {
         let client = HubClient::new(HubUrl::parse(&self.hub.url()).unwrap(), ClientOptions::default()).unwrap();
         let submission = ReportSubmission {
-            report_id: Uuid::new_v4(),
+            report_id,
             site: "beitbridge".into(),
             sealed: seal(plaintext.as_bytes(), to).unwrap(),
         };
@@ -310,23 +316,38 @@ impl Desk {
     }
 }
 
+/// A sealed payload as the phone makes it: a full report with `text`.
+fn payload(report_id: Uuid, key_id: &str, text: &str) -> String {
+    serde_json::json!({
+        "version": 1,
+        "report_id": report_id,
+        "created_at": 1_790_000_000,
+        "team_key_id": key_id,
+        "body": {
+            "type": "full",
+            "kinds": ["physical"],
+            "when": { "type": "exact", "at": 1_789_990_000 },
+            "consent": ["statistics_only"],
+            "text": text
+        }
+    })
+    .to_string()
+}
+
 #[test]
 fn inbox_opens_prints_and_acknowledges_the_team_reports_only() {
     let desk = Desk::new(&[]);
     let maputo = TeamPrivateKey::generate("crt-maputo-2026").unwrap();
-    let payload = |marker: &str, text: &str| {
-        serde_json::json!({
-            "version": 1,
-            "report_id": "ignored",
-            "team_key_id": "crt-beitbridge-2026",
-            "body": { "type": "full", "kinds": ["physical"] },
-            "text": format!("{text} {marker}"),
-        })
-        .to_string()
-    };
-    let first = desk.submit(&payload("MARKER-one", "=HYPERLINK(\"http://x\")"), &desk.public);
-    let second = desk.submit(&payload("MARKER-two", "a, \"quoted\"\nline"), &desk.public);
-    let elsewhere = desk.submit("{\"text\":\"MARKER-maputo\"}", &maputo.public());
+    let first = desk.submit("=HYPERLINK(\"http://x\") MARKER-one", &desk.public);
+    let second = desk.submit("a, \"quoted\"\nline MARKER-two", &desk.public);
+    let elsewhere = desk.submit("MARKER-maputo", &maputo.public());
+    // A ciphertext moved to another report id (a hub that mixed reports up): listed, never
+    // acknowledged.
+    let moved = desk.submit_raw(
+        Uuid::new_v4(),
+        &payload(Uuid::new_v4(), &desk.public.key_id, "MARKER-moved"),
+        &desk.public,
+    );
     let key = desk.key.to_str().unwrap();
 
     // CSV, without acknowledging: a header, one row per report opened; the other key's report
@@ -335,38 +356,21 @@ fn inbox_opens_prints_and_acknowledges_the_team_reports_only() {
     let header = csv.stdout.lines().next().unwrap();
     assert_eq!(
         header,
-        "report_id,received_at,site,body,report.report_id,team_key_id,text,version"
+        "report_id,received_at,site,body,created_at,report.report_id,team_key_id,version"
     );
     assert_eq!(csv.stdout.matches("MARKER-one").count(), 1, "{}", csv.stdout);
     assert_eq!(csv.stdout.matches("MARKER-two").count(), 1, "{}", csv.stdout);
     assert!(csv.stdout.contains(&first.to_string()) && csv.stdout.contains(&second.to_string()));
-    assert!(
-        csv.stdout
-            .contains("\"{\"\"kinds\"\":[\"\"physical\"\"],\"\"type\"\":\"\"full\"\"}\""),
-        "{}",
-        csv.stdout
-    );
-    assert!(
-        csv.stdout.contains("\"a, \"\"quoted\"\"\nline MARKER-two\""),
-        "{}",
-        csv.stdout
-    );
-    // A spreadsheet does not run a report's words as a formula.
-    assert!(
-        csv.stdout.contains(",\"'=HYPERLINK(\"\"http://x\"\") MARKER-one\","),
-        "{}",
-        csv.stdout
-    );
     assert!(!csv.stdout.contains("MARKER-maputo") && !csv.stdout.contains(&elsewhere.to_string()));
+    assert!(!csv.stdout.contains("MARKER-moved"), "{}", csv.stdout);
     assert!(
         csv.stderr.contains("sealed to another key: crt-maputo-2026"),
         "{}",
         csv.stderr
     );
+    assert!(csv.stderr.contains("another report id inside"), "{}", csv.stderr);
     assert!(csv.stderr.contains("0 acknowledged"), "{}", csv.stderr);
-    // The hub noticed it was mixed up (the inner id is not the hub's): a warning, not a refusal.
-    assert!(csv.stderr.contains("may have mixed reports up"), "{}", csv.stderr);
-    assert_eq!(desk.unacknowledged(), 3);
+    assert_eq!(desk.unacknowledged(), 4);
 
     // Text: each report once, then acknowledged; the other key's report stays new.
     let text = ok(desk.crt(&["crt", "inbox", "--key", key]));
@@ -377,13 +381,13 @@ fn inbox_opens_prints_and_acknowledges_the_team_reports_only() {
     );
     assert!(!text.stdout.contains("MARKER-maputo"));
     assert!(!text.stderr.contains("MARKER"), "plaintext on stderr: {}", text.stderr);
-    assert!(
-        text.stderr
-            .contains("2 opened, 2 acknowledged, 1 sealed to another key"),
-        "{}",
-        text.stderr
+    assert!(text.stderr.contains("2 opened, 2 acknowledged"), "{}", text.stderr);
+    assert!(!text.stdout.contains("MARKER-moved"));
+    assert_eq!(
+        desk.unacknowledged(),
+        2,
+        "the other key's and the moved report stay new"
     );
-    assert_eq!(desk.unacknowledged(), 1);
 
     // JSON lines: what is left is the other key's report, listed and not acknowledged.
     let json = ok(desk.crt(&["--json", "crt", "inbox", "--key", key]));
@@ -392,10 +396,12 @@ fn inbox_opens_prints_and_acknowledges_the_team_reports_only() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    assert_eq!(lines.len(), 1, "{}", json.stdout);
-    assert_eq!(lines[0]["report_id"], elsewhere.to_string());
-    assert_eq!(lines[0]["sealed_to"], "crt-maputo-2026");
-    assert_eq!(desk.unacknowledged(), 1);
+    assert_eq!(lines.len(), 2, "{}", json.stdout);
+    assert!(lines
+        .iter()
+        .any(|line| line["report_id"] == elsewhere.to_string() && line["sealed_to"] == "crt-maputo-2026"));
+    assert!(lines.iter().any(|line| line["report_id"] == moved.to_string()));
+    assert_eq!(desk.unacknowledged(), 2);
     for marker in ["MARKER-one", "MARKER-two", "MARKER-maputo"] {
         assert!(
             corridor_core::testing::raw_files_contain(desk.device.path(), marker)
@@ -411,7 +417,7 @@ fn inbox_reads_every_page() {
     // More reports than one page holds (500); no rate limit for the test's phone.
     let desk = Desk::new(&["--report-rate", "0"]);
     let ids: Vec<Uuid> = (0..501)
-        .map(|index| desk.submit(&format!("{{\"n\":{index}}}"), &desk.public))
+        .map(|index| desk.submit(&format!("report number {index}"), &desk.public))
         .collect();
     let run = ok(desk.crt(&[
         "--json",

@@ -108,7 +108,7 @@ fn quick_delete_from_the_cli() {
     );
     let dry = corridor(data, &[], &["wipe"]);
     assert!(
-        dry.stdout.contains("--now") && dry.stdout.contains("0 closed sessions"),
+        dry.stdout.contains("--now") && dry.stdout.contains("0 items not yet sent"),
         "{}",
         dry.stdout
     );

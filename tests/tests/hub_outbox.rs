@@ -191,7 +191,7 @@ fn a_revoked_tablet_keeps_its_sessions_until_it_logs_in_again() {
     );
     let wipe = corridor(tablet.path(), &[], &["wipe"]);
     assert!(
-        wipe.stdout.contains("1 closed sessions"),
+        wipe.stdout.contains("1 items not yet sent"),
         "quick delete warns first: {}",
         wipe.stdout
     );

@@ -38,10 +38,14 @@ const SOS_PRIORITY: i64 = 100;
 pub enum ReportState {
     /// Sealed and waiting to be sent.
     Queued,
-    /// The hub has it.
+    /// The hub has it (it confirmed so).
     Sent,
     /// A Crisis Response Team coordinator has it.
     Received,
+    /// The hub refused it (the reason is in the outbox); it may be retried.
+    Refused,
+    /// It never left the phone (interrupted before it was queued, or discarded): file it again.
+    NotSent,
 }
 
 impl ReportState {
@@ -50,15 +54,21 @@ impl ReportState {
             ReportState::Queued => "queued",
             ReportState::Sent => "sent",
             ReportState::Received => "received",
+            ReportState::Refused => "refused",
+            ReportState::NotSent => "not_sent",
         }
     }
 
-    fn parse(text: &str) -> ReportState {
-        match text {
+    fn parse(text: &str) -> Result<ReportState> {
+        Ok(match text {
+            // A report being queued right now is shown as queued.
+            "queued" | "pending" => ReportState::Queued,
             "sent" => ReportState::Sent,
             "received" => ReportState::Received,
-            _ => ReportState::Queued,
-        }
+            "refused" => ReportState::Refused,
+            "not_sent" => ReportState::NotSent,
+            _ => return Err(Error::DatabaseDamaged),
+        })
     }
 }
 
@@ -87,12 +97,13 @@ impl ReportKind {
         }
     }
 
-    fn parse(text: &str) -> ReportKind {
-        match text {
+    fn parse(text: &str) -> Result<ReportKind> {
+        Ok(match text {
+            "quick" => ReportKind::Quick,
             "full" => ReportKind::Full,
             "sos" => ReportKind::Sos,
-            _ => ReportKind::Quick,
-        }
+            _ => return Err(Error::DatabaseDamaged),
+        })
     }
 }
 
@@ -157,16 +168,12 @@ pub fn set_home_team(session: &Session, team_id: Option<&str>) -> Result<()> {
     }
 }
 
-/// The key a report is sealed to, and the site the hub routes it by.
+/// The key a report is sealed to, and what the hub routes it by: the team's id (coordinators'
+/// accounts name the teams they serve), or `programme` for the programme-wide key.
 fn destination(session: &Session, safety: &Safety) -> Result<(TeamPublicKey, String)> {
     if let Some(team_id) = home_team(session)? {
         if let Some(team) = safety.teams.iter().find(|team| team.id == team_id) {
-            let site = team
-                .sites
-                .first()
-                .cloned()
-                .unwrap_or_else(|| PROGRAMME_SITE.to_string());
-            return Ok((TeamPublicKey::from_metadata(&team.key)?, site));
+            return Ok((TeamPublicKey::from_metadata(&team.key)?, team.id.clone()));
         }
     }
     Ok((
@@ -255,8 +262,10 @@ pub fn submit(
             return Err(Error::invalid("near_site", "not one of the programme's sites"));
         }
     }
-    let (report_id, key_id) = queue(session, body, &safety, now, 0)?;
-    finish(session, report_id, &key_id, body, now, keep_private_copy, draft_id)?;
+    let report_id = Uuid::new_v4();
+    record_pending(session, report_id, body, now, keep_private_copy, draft_id)?;
+    let key_id = queue(session, report_id, body, &safety, now, 0)?;
+    mark_queued(session, report_id, &key_id, now)?;
     Ok(Submitted {
         report_id,
         urgency: urgency::assess(body, now, near_site, Some(&safety)),
@@ -271,8 +280,10 @@ pub fn sos(session: &Session, contact: Option<SafeContact>) -> Result<SosSent> {
     let (safety, _) = installed_safety(session)?;
     let body = ReportBody::Sos(Sos { contact });
     body.validate(now, &[])?;
-    let (report_id, key_id) = queue(session, &body, &safety, now, SOS_PRIORITY)?;
-    finish(session, report_id, &key_id, &body, now, false, None)?;
+    let report_id = Uuid::new_v4();
+    record_pending(session, report_id, &body, now, false, None)?;
+    let key_id = queue(session, report_id, &body, &safety, now, SOS_PRIORITY)?;
+    mark_queued(session, report_id, &key_id, now)?;
     let team = home_team(session)?.and_then(|id| safety.teams.iter().find(|team| team.id == id).cloned());
     let mut emergency_numbers = team.map(|team| team.emergency_numbers).unwrap_or_default();
     if emergency_numbers.is_empty() {
@@ -290,9 +301,15 @@ pub fn sos(session: &Session, contact: Option<SafeContact>) -> Result<SosSent> {
 
 /// Seals and puts the report in the outbox (one device-store transaction). The plaintext lives
 /// only in zeroized buffers for the moment it takes.
-fn queue(session: &Session, body: &ReportBody, safety: &Safety, now: i64, priority: i64) -> Result<(Uuid, String)> {
+fn queue(
+    session: &Session,
+    report_id: Uuid,
+    body: &ReportBody,
+    safety: &Safety,
+    now: i64,
+    priority: i64,
+) -> Result<String> {
     let (key, site) = destination(session, safety)?;
-    let report_id = Uuid::new_v4();
     let payload = SealedPayload {
         version: 1,
         report_id,
@@ -323,15 +340,16 @@ fn queue(session: &Session, body: &ReportBody, safety: &Safety, now: i64, priori
             priority,
         )
     })?;
-    crash_point!("reports: queued before the profile knows");
-    Ok((report_id, key.key_id))
+    crash_point!("reports: queued, not yet marked queued");
+    Ok(key.key_id)
 }
 
-/// The person's record of the report, and the draft gone.
-fn finish(
+/// The person's record of the report, written *before* it is queued ("pending"): a crash after
+/// this leaves a record that the next refresh settles (queued if the outbox has it, else "not
+/// sent", with the draft still there to file again). Never a report the person does not know of.
+fn record_pending(
     session: &Session,
     report_id: Uuid,
-    team_key_id: &str,
     body: &ReportBody,
     now: i64,
     keep_private_copy: bool,
@@ -345,17 +363,38 @@ fn finish(
         None
     };
     session.with_connection(|connection| {
-        let transaction = connection.unchecked_transaction()?;
-        transaction.execute(
-            "INSERT INTO reports (report_id, kind, created_at, state, team_key_id, journal, updated_at)
-             VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?3)",
+        connection.execute(
+            "INSERT INTO reports (report_id, kind, created_at, state, team_key_id, journal, draft_id, updated_at)
+             VALUES (?1, ?2, ?3, 'pending', '', ?4, ?5, ?3)",
             params![
                 report_id.hyphenated().to_string(),
                 ReportKind::of(body).as_str(),
                 now,
-                team_key_id,
-                journal.as_deref().map(String::as_str)
+                journal.as_deref().map(String::as_str),
+                draft_id
             ],
+        )?;
+        Ok(())
+    })?;
+    crash_point!("reports: recorded, not yet queued");
+    Ok(())
+}
+
+/// The report is in the outbox: queued, and its draft gone for good.
+fn mark_queued(session: &Session, report_id: Uuid, team_key_id: &str, now: i64) -> Result<()> {
+    session.with_connection(|connection| {
+        let transaction = connection.unchecked_transaction()?;
+        let id = report_id.hyphenated().to_string();
+        let draft_id: Option<String> = transaction
+            .query_row("SELECT draft_id FROM reports WHERE report_id = ?1", [&id], |row| {
+                row.get(0)
+            })
+            .optional()?
+            .flatten();
+        transaction.execute(
+            "UPDATE reports SET state = 'queued', team_key_id = ?2, draft_id = NULL, updated_at = ?3
+             WHERE report_id = ?1",
+            params![id, team_key_id, now],
         )?;
         if let Some(draft_id) = draft_id {
             transaction.execute("DELETE FROM report_drafts WHERE id = ?1", [draft_id])?;
@@ -383,9 +422,9 @@ pub fn list(session: &Session) -> Result<Vec<ReportInfo>> {
             .map(|(id, kind, created_at, state, kept)| {
                 Ok(ReportInfo {
                     report_id: Uuid::parse_str(&id).map_err(|_| Error::DatabaseDamaged)?,
-                    kind: ReportKind::parse(&kind),
+                    kind: ReportKind::parse(&kind)?,
                     created_at,
-                    state: ReportState::parse(&state),
+                    state: ReportState::parse(&state)?,
                     kept_private_copy: kept,
                 })
             })
@@ -420,26 +459,53 @@ fn set_state(session: &Session, report_id: Uuid, state: ReportState, now: i64) -
     })
 }
 
-/// Brings the states up to date: a report no longer in the outbox has been sent; the hub says
-/// (by report id only, anonymously) whether the team received it. Offline, only the first.
+/// Brings the states up to date. Without the network: a report being queued when the app
+/// stopped is settled, and one the hub refused shows as refused. With `client`: a report no
+/// longer waiting is asked about at the hub (by its id only, anonymously): sent, received, or,
+/// when the hub has never had it (it was discarded), not sent.
 pub async fn refresh(session: &Session, client: Option<&HubClient>) -> Result<Vec<ReportInfo>> {
     let now = session.vault().clock_now_unix();
-    for report in list(session)? {
-        if report.state == ReportState::Queued {
-            let waiting = outbox::state_of(&session.vault().device_store()?, report.report_id)?.is_some();
-            if !waiting {
-                set_state(session, report.report_id, ReportState::Sent, now)?;
-            }
+    let store = session.vault().device_store()?;
+    let pending: Vec<String> = session.with_connection(|connection| {
+        let mut statement = connection.prepare("SELECT report_id FROM reports WHERE state = 'pending'")?;
+        let ids = statement
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    })?;
+    for id in pending {
+        let report_id = Uuid::parse_str(&id).map_err(|_| Error::DatabaseDamaged)?;
+        if outbox::state_of(&store, report_id)?.is_some() {
+            mark_queued(session, report_id, "", now)?;
+        } else {
+            set_state(session, report_id, ReportState::NotSent, now)?;
         }
     }
-    if let Some(client) = client {
-        for report in list(session)? {
-            if report.state != ReportState::Sent {
-                continue;
+    drop(store);
+    for report in list(session)? {
+        let waiting = outbox::state_of(&session.vault().device_store()?, report.report_id)?;
+        match (report.state, waiting) {
+            (ReportState::Queued | ReportState::Refused, Some(outbox::ItemState::Refused)) => {
+                set_state(session, report.report_id, ReportState::Refused, now)?
             }
-            if let Ok(Some(wire::ReportState::Acknowledged)) = client.report_status(report.report_id).await {
-                set_state(session, report.report_id, ReportState::Received, now)?;
+            (ReportState::Refused, Some(outbox::ItemState::Pending)) => {
+                set_state(session, report.report_id, ReportState::Queued, now)?
             }
+            (ReportState::Queued | ReportState::Refused | ReportState::Sent, None) => {
+                let Some(client) = client else { continue };
+                match client.report_status(report.report_id).await {
+                    Ok(Some(wire::ReportState::Acknowledged)) => {
+                        set_state(session, report.report_id, ReportState::Received, now)?
+                    }
+                    Ok(Some(wire::ReportState::Received)) => {
+                        set_state(session, report.report_id, ReportState::Sent, now)?
+                    }
+                    Ok(None) => set_state(session, report.report_id, ReportState::NotSent, now)?,
+                    // Offline or busy: ask again next time.
+                    Err(_) => {}
+                }
+            }
+            _ => {}
         }
     }
     list(session)
@@ -450,9 +516,14 @@ pub fn waiting_count(session: &Session) -> Result<u32> {
     outbox::count(&session.vault().device_store()?, Some(outbox::KIND_REPORT))
 }
 
-/// Sends the outbox (SOS first) and refreshes the states: what `report sync` does.
+/// Sends the outbox (SOS first) and refreshes the states: what `report sync` does. A report
+/// the hub confirmed with its receipt is sent at once.
 pub async fn sync(session: &Session, client: &HubClient) -> Result<Vec<ReportInfo>> {
     let store = session.vault().device_store()?;
-    outbox::drain(store, client, outbox::DrainOptions::default(), &mut |_, _| {}).await?;
+    let drained = outbox::drain(store, client, outbox::DrainOptions::default(), &mut |_, _| {}).await?;
+    let now = session.vault().clock_now_unix();
+    for delivered in drained.delivered.iter().filter(|item| item.kind == outbox::KIND_REPORT) {
+        set_state(session, delivered.idempotency_key, ReportState::Sent, now)?;
+    }
     refresh(session, Some(client)).await
 }

@@ -420,6 +420,17 @@ impl ReportBody {
         parse_json(bytes, "report")
     }
 
+    /// A report from JSON that may also be a bare full report (the fields of [`FullReport`]
+    /// without the `"type"` tag, as a form builds it). Errors never quote what was written.
+    pub fn from_form_json(bytes: &[u8]) -> Result<Self> {
+        let value: serde_json::Value = parse_json(bytes, "report")?;
+        if value.get("type").is_some() {
+            return Self::from_json(bytes);
+        }
+        let full: FullReport = parse_json(bytes, "report")?;
+        Ok(ReportBody::Full(full))
+    }
+
     /// Checks everything that can be corrected, and names the field: `kinds`, `when`, `place`,
     /// `place.site`, `place.description`, `who`, `injuries`, `help`, `consent`, `contact`,
     /// `contact.when`, `contact.number`, `text`.
@@ -443,7 +454,8 @@ impl ReportBody {
     /// - Quick `today`: `(now - 24 h, now)`. The last 24 hours always contain the whole of today,
     ///   in any time zone, so nothing that happened today falls outside it.
     /// - Quick `last_three_days`: `(now - 72 h, now)`.
-    /// - Quick `earlier`: `None` (some time before `now - 72 h`, but how long before is unknown).
+    /// - Quick `earlier`: `(0, now - 72 h)`: some time before the last three days, how long before
+    ///   unknown; its latest possible moment still counts for emergency contraception (120 h).
     /// - Full `exact`: `(at, at)`; full `between`: `(from, to)`, as given.
     /// - SOS: `(now, now)`: it is happening now.
     pub fn time_range(&self, now: i64) -> Option<(i64, i64)> {
@@ -451,7 +463,7 @@ impl ReportBody {
             ReportBody::Quick(quick) => match quick.when {
                 QuickWhen::Today => Some((now.saturating_sub(24 * HOUR), now)),
                 QuickWhen::LastThreeDays => Some((now.saturating_sub(72 * HOUR), now)),
-                QuickWhen::Earlier => None,
+                QuickWhen::Earlier => Some((0, now.saturating_sub(72 * HOUR))),
             },
             ReportBody::Full(full) => Some(match full.when {
                 WhenItHappened::Exact { at } => (at, at),

@@ -36,7 +36,7 @@ pub const MAGIC: &[u8; 8] = b"CRDRRPT1";
 /// The prefix of HPKE's `info`; the key id follows a zero byte.
 pub const INFO_PREFIX: &[u8] = b"corridor/report/v1";
 /// Padded plaintext sizes (length prefix included): a plaintext goes into the smallest that fits.
-pub const BUCKETS: &[usize] = &[4096, 16384, 65536, 262144];
+pub const BUCKETS: &[usize] = &[65536, 262144];
 /// Bytes of the length prefix inside the padded plaintext.
 pub const LENGTH_PREFIX_LEN: usize = 4;
 /// The largest plaintext that can be sealed.

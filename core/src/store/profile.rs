@@ -75,6 +75,7 @@ macro_rules! version_5_tables {
                  state TEXT NOT NULL,
                  team_key_id TEXT NOT NULL,
                  journal TEXT,
+                 draft_id TEXT,
                  updated_at INTEGER NOT NULL
              ) WITHOUT ROWID;"
     };

@@ -237,7 +237,12 @@ struct DueItem {
     request: PreparedRequest,
     auth: OutboxAuth,
     attempts: u32,
+    priority: i64,
 }
+
+/// The longest pause between two tries of an item with a priority (an SOS): it must not wait
+/// fifteen minutes behind a flaky network.
+const PRIORITY_BACKOFF_CAP: Duration = Duration::from_secs(30);
 
 /// Sends the due items of the outbox in `store` to the hub. `progress(done, total)` after each item.
 pub async fn drain(
@@ -394,7 +399,15 @@ fn reschedule(
     reason: &str,
 ) -> Result<()> {
     let failures = item.attempts.saturating_add(1);
-    let delay = options.backoff.delay(failures, retry_after)?;
+    let backoff = if item.priority > 0 {
+        Backoff {
+            base: options.backoff.base.min(PRIORITY_BACKOFF_CAP),
+            cap: options.backoff.cap.min(PRIORITY_BACKOFF_CAP),
+        }
+    } else {
+        options.backoff
+    };
+    let delay = backoff.delay(failures, retry_after)?;
     connection.execute(
         "UPDATE outbox SET attempts = ?2, next_attempt_at_ms = ?3, last_error = ?4 WHERE id = ?1",
         params![
@@ -409,9 +422,11 @@ fn reschedule(
 
 fn due_items(store: &DeviceStore, now_ms: i64, with_account: bool) -> Result<Vec<DueItem>> {
     let mut statement = store.connection().prepare(
-        "SELECT id, kind, method, path, idempotency_key, content_type, body, auth, attempts
+        "SELECT id, kind, method, path, idempotency_key, content_type, body, auth, attempts, priority
          FROM outbox
          WHERE state = 'pending' AND next_attempt_at_ms <= ?1 AND (?2 OR auth = 'anonymous')
+           -- While something with a priority waits (an SOS), nothing less urgent goes before it.
+           AND priority >= (SELECT coalesce(max(priority), 0) FROM outbox WHERE state = 'pending')
          ORDER BY priority DESC, next_attempt_at_ms, id",
     )?;
     let rows = statement.query_map(params![now_ms, with_account], |row| {
@@ -425,11 +440,12 @@ fn due_items(store: &DeviceStore, now_ms: i64, with_account: bool) -> Result<Vec
             row.get::<_, Vec<u8>>(6)?,
             row.get::<_, String>(7)?,
             row.get::<_, i64>(8)?,
+            row.get::<_, i64>(9)?,
         ))
     })?;
     let mut items = Vec::new();
     for row in rows {
-        let (id, kind, method, path, key, content_type, body, auth, attempts) = row?;
+        let (id, kind, method, path, key, content_type, body, auth, attempts, priority) = row?;
         items.push(DueItem {
             id,
             kind,
@@ -446,6 +462,7 @@ fn due_items(store: &DeviceStore, now_ms: i64, with_account: bool) -> Result<Vec
                 OutboxAuth::Anonymous
             },
             attempts: attempts.clamp(0, u32::MAX as i64) as u32,
+            priority,
         });
     }
     Ok(items)
@@ -473,7 +490,8 @@ fn has_pending(store: &DeviceStore, auth: Option<OutboxAuth>) -> Result<bool> {
 
 fn next_due_ms(store: &DeviceStore, with_account: bool) -> Result<Option<i64>> {
     Ok(store.connection().query_row(
-        "SELECT min(next_attempt_at_ms) FROM outbox WHERE state = 'pending' AND (?1 OR auth = 'anonymous')",
+        "SELECT min(next_attempt_at_ms) FROM outbox WHERE state = 'pending' AND (?1 OR auth = 'anonymous')
+           AND priority >= (SELECT coalesce(max(priority), 0) FROM outbox WHERE state = 'pending')",
         [with_account],
         |row| row.get(0),
     )?)

@@ -115,12 +115,14 @@ class ReportsTest {
             Hub(HubSettings(testHub.url, emptyList(), emptyList())).use { hub ->
                 val sent = corridor.vault.sendOutbox(hub, null)
                 assertEquals(2u, sent.sent)
-                assertTrue(session.refreshReports(null).all { it.state == ReportState.SENT })
+                // Offline nothing is confirmed; the hub confirms it has them.
+                assertTrue(session.refreshReports(null).all { it.state == ReportState.QUEUED })
+                assertTrue(session.refreshReports(hub).all { it.state == ReportState.SENT })
 
                 // The coordinator opens and acknowledges them with the team's key.
                 val coordinator = File(work, "coordinator").absolutePath
                 val password = mapOf("CORRIDOR_HUB_PASSWORD" to "a coordinator's password")
-                testHub.addUser("crt", "beitbridge", "bo", "a coordinator's password")
+                testHub.addUser("crt", "zimbabwe", "bo", "a coordinator's password")
                 corridor("--data-dir", coordinator, "setup", "--role", "educator", "--name", "Bo", env = mapOf("CORRIDOR_PIN" to PIN))
                 corridor("--data-dir", coordinator, "hub", "login", "--hub", testHub.url, "--user", "bo", env = password)
                 val opened = corridor("--data-dir", coordinator, "--json", "crt", "inbox", "--key", teamKey.absolutePath, env = passphrase)
