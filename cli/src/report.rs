@@ -61,11 +61,11 @@ pub enum ReportCommand {
         #[arg(long)]
         near: Option<String>,
     },
-    /// A full report from a JSON file with the report's fields (docs/reports.md); `-` reads
-    /// standard input, so nothing is left in a file.
+    /// A full report: asked question by question on the terminal, or from a JSON file with the
+    /// report's fields (docs/reports.md; `-` reads standard input, so nothing is left in a file).
     New {
         #[arg(long = "json-file", value_name = "F")]
-        json_file: PathBuf,
+        json_file: Option<PathBuf>,
         #[arg(long)]
         near: Option<String>,
         /// Keep a private copy in your encrypted profile (otherwise no readable copy stays).
@@ -92,6 +92,181 @@ pub enum ReportCommand {
     Team { team: Option<String> },
     /// The programme's Crisis Response Teams.
     Teams,
+}
+
+/// One line from standard input (questions go to standard error, so `--json` output stays clean) (the end of input is an error: nothing is filed half-answered).
+fn ask(question: &str) -> Result<zeroize::Zeroizing<String>, Error> {
+    use std::io::Write;
+    eprint!("{question} ");
+    std::io::stderr().flush()?;
+    let mut line = zeroize::Zeroizing::new(String::new());
+    if std::io::stdin().read_line(&mut line)? == 0 {
+        return Err(Error::invalid_cli(
+            "report",
+            "the questions were not all answered; nothing was filed",
+        ));
+    }
+    Ok(zeroize::Zeroizing::new(line.trim().to_string()))
+}
+
+/// Numbered choices; the answer is numbers separated by commas (empty allowed when `optional`).
+fn ask_choices<T: Copy>(question: &str, choices: &[(T, &str)], optional: bool) -> Result<Vec<T>, Error> {
+    loop {
+        eprintln!("{question}");
+        for (index, (_, label)) in choices.iter().enumerate() {
+            eprintln!("  {}. {label}", index + 1);
+        }
+        let answer = ask(if optional {
+            "(numbers, or Enter to skip)"
+        } else {
+            "(numbers, e.g. 1,3)"
+        })?;
+        if answer.is_empty() && optional {
+            return Ok(Vec::new());
+        }
+        let picked: Option<Vec<T>> = answer
+            .split(',')
+            .map(|part| {
+                part.trim()
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|index| choices.get(index))
+                    .map(|(value, _)| *value)
+            })
+            .collect();
+        match picked {
+            Some(values) if !values.is_empty() => return Ok(values),
+            _ => eprintln!("Please type the numbers of your answers."),
+        }
+    }
+}
+
+/// A moment or a day typed as `YYYY-MM-DD HH:MM` or `YYYY-MM-DD` in this machine's zone.
+fn parse_when(text: &str, zone: chrono_tz::Tz) -> Option<(i64, i64)> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+    if let Ok(moment) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M") {
+        let at = zone.from_local_datetime(&moment).earliest()?.timestamp();
+        return Some((at, at));
+    }
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    let start = zone
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()?
+        .timestamp();
+    let end = zone
+        .from_local_datetime(&day.and_hms_opt(23, 59, 59)?)
+        .latest()?
+        .timestamp();
+    Some((start, end))
+}
+
+/// The full report, question by question. Nothing is written anywhere until it is submitted.
+fn interview() -> Result<ReportBody, Error> {
+    use corridor_core::reports::model::{
+        Consent, FullReport, HelpWanted, Perpetrator, Place, ViolenceKind, WhenItHappened,
+    };
+    eprintln!("Only the Crisis Response Team can read this report. Skip what you do not want to say.");
+    let kinds = ask_choices(
+        "What happened?",
+        &[
+            (ViolenceKind::Physical, "physical violence"),
+            (ViolenceKind::Sexual, "sexual violence"),
+            (ViolenceKind::EmotionalOrVerbal, "emotional or verbal abuse"),
+            (ViolenceKind::RobberyOrEconomic, "robbery, or money or things taken"),
+            (ViolenceKind::ArrestOrPoliceHarassment, "arrest or harassment by police"),
+            (ViolenceKind::RefusedService, "refused a service"),
+            (ViolenceKind::Other, "something else"),
+        ],
+        false,
+    )?;
+    let zone: chrono_tz::Tz = crate::remind::host_zone().parse().unwrap_or(chrono_tz::UTC);
+    let when = loop {
+        let first = ask("When did it happen? (YYYY-MM-DD HH:MM, or YYYY-MM-DD if you do not know the time)")?;
+        let Some((from, to)) = parse_when(&first, zone) else {
+            eprintln!("Please type a date like 2026-11-27, or a date and time like 2026-11-27 21:30.");
+            continue;
+        };
+        break if from == to {
+            WhenItHappened::Exact { at: from }
+        } else {
+            WhenItHappened::Between { from, to }
+        };
+    };
+    let site = ask("Near which programme site? (its id from `content sites`, or Enter to skip)")?;
+    let description = ask("Where, in your own words? (or Enter to skip)")?;
+    let place = (!site.is_empty() || !description.is_empty()).then(|| Place {
+        site: (!site.is_empty()).then(|| site.to_string()),
+        description: (!description.is_empty()).then(|| description.to_string()),
+    });
+    let who = ask_choices(
+        "Who did it?",
+        &[
+            (Perpetrator::Client, "a client"),
+            (Perpetrator::Police, "police"),
+            (Perpetrator::IntimatePartner, "a partner"),
+            (Perpetrator::FamilyOrCommunity, "family or community"),
+            (Perpetrator::OtherSexWorker, "another sex worker"),
+            (Perpetrator::Manager, "a manager"),
+            (Perpetrator::Unknown, "I do not know them"),
+        ],
+        true,
+    )?;
+    let injuries = ask("Were you hurt? Say how, if you want (or Enter to skip)")?;
+    let help = ask_choices(
+        "What help do you want?",
+        &[
+            (HelpWanted::MedicalCare, "medical care"),
+            (
+                HelpWanted::PepAndEmergencyContraception,
+                "PEP and emergency contraception",
+            ),
+            (HelpWanted::LegalHelp, "legal help"),
+            (HelpWanted::Counselling, "someone to talk to"),
+            (HelpWanted::SafePlace, "a safe place"),
+            (HelpWanted::NothingNow, "nothing now"),
+        ],
+        true,
+    )?;
+    let consent = ask_choices(
+        "What may the team do with this report?",
+        &[
+            (Consent::StatisticsOnly, "only count it (statistics)"),
+            (Consent::ContactMe, "contact me"),
+            (
+                Consent::WarnOthersAnonymously,
+                "warn other sex workers, without naming me",
+            ),
+            (Consent::HelpGoingToPolice, "help me go to the police"),
+        ],
+        false,
+    )?;
+    let contact = match ask_choices(
+        "How can the team reach you safely?",
+        &[(1u8, "through my peer educator"), (2u8, "at a safe time on a number")],
+        true,
+    )?
+    .first()
+    {
+        Some(1) => Some(SafeContact::ThroughPeerEducator),
+        Some(_) => Some(SafeContact::SafeTimeAndNumber {
+            when: ask("When is it safe? (e.g. weekdays after 14:00)")?.to_string(),
+            number: ask("Which number?")?.to_string(),
+        }),
+        None => None,
+    };
+    let text = ask("Anything else you want the team to know? (or Enter to skip)")?;
+    Ok(ReportBody::Full(FullReport {
+        kinds,
+        when,
+        place,
+        who,
+        injuries: (!injuries.is_empty()).then(|| injuries.to_string()),
+        help,
+        consent,
+        contact,
+        text: (!text.is_empty()).then(|| text.to_string()),
+    }))
 }
 
 /// `sexual` → the JSON string the model's enums take (`"sexual"`), hyphens as underscores.
@@ -192,17 +367,25 @@ pub fn run(session: &Session, command: &ReportCommand, out: &Output) -> Result<(
             near,
             keep_copy,
         } => {
-            let text = zeroize::Zeroizing::new(if json_file.as_os_str() == "-" {
-                let mut text = String::new();
-                std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 256 * 1024), &mut text)?;
-                text
-            } else {
-                if std::fs::metadata(json_file)?.len() > 256 * 1024 {
-                    return Err(Error::invalid_cli("json-file", "a report is at most 256 KiB"));
+            let body = match json_file {
+                Some(json_file) => {
+                    let text = zeroize::Zeroizing::new(if json_file.as_os_str() == "-" {
+                        let mut text = String::new();
+                        std::io::Read::read_to_string(
+                            &mut std::io::Read::take(std::io::stdin(), 256 * 1024),
+                            &mut text,
+                        )?;
+                        text
+                    } else {
+                        if std::fs::metadata(json_file)?.len() > 256 * 1024 {
+                            return Err(Error::invalid_cli("json-file", "a report is at most 256 KiB"));
+                        }
+                        std::fs::read_to_string(json_file)?
+                    });
+                    ReportBody::from_form_json(text.as_bytes())?
                 }
-                std::fs::read_to_string(json_file)?
-            });
-            let body = ReportBody::from_form_json(text.as_bytes())?;
+                None => interview()?,
+            };
             submitted(out, filing::submit(session, &body, near.as_deref(), *keep_copy, None)?);
         }
         ReportCommand::Sos { contact, hub } => {

@@ -321,4 +321,42 @@ fn a_sexual_violence_report_from_30_hours_ago_flags_pep_and_one_from_5_days_ago_
     let answer: serde_json::Value = serde_json::from_str(older.stdout.lines().last().unwrap()).unwrap();
     assert_eq!(answer["urgency"]["pep_urgent"], false, "{}", older.stdout);
     assert_eq!(answer["urgency"]["emergency_contraception"], false);
+
+    // The same, asked question by question on the terminal (what a person without a form does).
+    let at = chrono::DateTime::from_timestamp(now - 30 * 3600, 0)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let answers = format!("2\n{at}\nbeitbridge\n\n1\n\n2\n1,2\n1\nMARKER-typed-at-the-terminal\n");
+    let mut child = std::process::Command::new(corridor_tests::corridor_binary())
+        .args([
+            "--data-dir",
+            phone_dir.path().to_str().unwrap(),
+            "--json",
+            "report",
+            "new",
+            "--near",
+            "beitbridge",
+        ])
+        .env("CORRIDOR_PIN", PIN)
+        .env("CORRIDOR_ZONE", "UTC")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(answers.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(answer["urgency"]["pep_urgent"], true, "{stdout}");
+    // Stopping half-way files nothing.
+    let half = corridor_tests::corridor_with_stdin(phone_dir.path(), &["report", "new"], b"1\n");
+    assert_ne!(half.code, 0);
 }
