@@ -447,7 +447,7 @@ fn read_private_key_file(path: &Path) -> Result<PrivateKeyFile> {
     Ok(file)
 }
 
-fn read_small_file(path: &Path, field: &'static str) -> Result<Vec<u8>> {
+pub(crate) fn read_small_file(path: &Path, field: &'static str) -> Result<Vec<u8>> {
     let metadata =
         std::fs::metadata(path).map_err(|_| Error::invalid(field, format!("{} cannot be read", path.display())))?;
     if metadata.len() > MAX_KEY_FILE_LEN {
@@ -465,7 +465,7 @@ fn aad(public_hex: &str) -> Vec<u8> {
     aad
 }
 
-fn derive_wrapping_key(passphrase: &str, salt: &[u8], params: &KdfParams) -> Result<LessSafeKey> {
+pub(crate) fn derive_wrapping_key(passphrase: &str, salt: &[u8], params: &KdfParams) -> Result<LessSafeKey> {
     let argon_params = Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
         .map_err(|_| Error::KeyFileDamaged("the key file's KDF parameters are not valid".into()))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
@@ -479,7 +479,7 @@ fn derive_wrapping_key(passphrase: &str, salt: &[u8], params: &KdfParams) -> Res
 }
 
 /// Creates `path` (never replacing it), writes `bytes`, flushes them to disk.
-fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+pub(crate) fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

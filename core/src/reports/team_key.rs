@@ -11,19 +11,17 @@
 //! lives in x25519-dalek's zeroize-on-drop `StaticSecret`, its serialised bytes in `Zeroizing`
 //! buffers, and [`TeamPrivateKey`] has no `Debug`.
 
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::Path;
 
-use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hpke::{Deserializable, Kem as _, Serializable};
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305};
+use ring::aead::{Aad, Nonce, CHACHA20_POLY1305};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::content::metadata::TeamKey;
+use crate::content::signing::{derive_wrapping_key, read_small_file, write_new_file};
 use crate::content::signing::{is_hex_32, public_key_path, KEY_FILE_KDF, MIN_PASSPHRASE_CHARS};
 use crate::error::{Error, Result};
 use crate::kdf::{KdfParams, KdfPolicy};
@@ -35,8 +33,6 @@ pub(crate) type Kem = hpke::kem::X25519HkdfSha256;
 pub const TEAM_KEY_SCHEME: &str = "hpke-x25519";
 /// The longest key id (bytes): the same rule the safety document's checks apply.
 pub const MAX_KEY_ID_LEN: usize = 64;
-/// Key files are small; anything larger is not one.
-const MAX_KEY_FILE_LEN: u64 = 16 * 1024;
 const KEY_FILE_AAD: &[u8] = b"corridor/team-key/v1\0";
 const SALT_LEN: usize = 16;
 
@@ -348,18 +344,6 @@ fn read_private_key_file(path: &Path) -> Result<PrivateKeyFile> {
     Ok(file)
 }
 
-fn read_small_file(path: &Path, field: &'static str) -> Result<Vec<u8>> {
-    let metadata =
-        std::fs::metadata(path).map_err(|_| Error::invalid(field, format!("{} cannot be read", path.display())))?;
-    if metadata.len() > MAX_KEY_FILE_LEN {
-        return Err(Error::invalid(
-            field,
-            format!("{} is too large to be a key file", path.display()),
-        ));
-    }
-    std::fs::read(path).map_err(|_| Error::invalid(field, format!("{} cannot be read", path.display())))
-}
-
 /// `"corridor/team-key/v1\0" ‖ key_id ‖ "\0" ‖ public hex`: the file's names are bound to its secret.
 fn aad(key_id: &str, public_hex: &str) -> Vec<u8> {
     let mut aad = KEY_FILE_AAD.to_vec();
@@ -367,45 +351,6 @@ fn aad(key_id: &str, public_hex: &str) -> Vec<u8> {
     aad.push(0);
     aad.extend_from_slice(public_hex.as_bytes());
     aad
-}
-
-fn derive_wrapping_key(passphrase: &str, salt: &[u8], params: &KdfParams) -> Result<LessSafeKey> {
-    let argon_params = Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
-        .map_err(|_| Error::KeyFileDamaged("the key file's KDF parameters are not valid".into()))?;
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
-    let mut derived = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(passphrase.as_bytes(), salt, derived.as_mut())
-        .map_err(|_| Error::Internal("the key derivation failed".into()))?;
-    let unbound = UnboundKey::new(&CHACHA20_POLY1305, derived.as_ref())
-        .map_err(|_| Error::Internal("the key could not be prepared".into()))?;
-    Ok(LessSafeKey::new(unbound))
-}
-
-/// Creates `path` (never replacing it), writes `bytes`, flushes them to disk.
-fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(path).map_err(|error| {
-        if error.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::invalid(
-                "key",
-                format!("{} exists already; a key file is never overwritten", path.display()),
-            )
-        } else {
-            Error::from(error)
-        }
-    })?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    Ok(())
 }
 
 #[cfg(test)]
