@@ -49,6 +49,8 @@ pub enum SafeContact {
 pub struct NearbyClinic {
     pub site: SiteInfo,
     pub distance_km: Option<f64>,
+    /// Open at the time of the report (`null`: its hours could not be read).
+    pub open_now: Option<bool>,
 }
 
 /// What the shell shows before anything else after a report.
@@ -123,6 +125,7 @@ fn urgency_of(urgency: urgency::Urgency) -> ReportUrgency {
             .map(|clinic| NearbyClinic {
                 site: SiteInfo::from(clinic.site),
                 distance_km: clinic.distance_km,
+                open_now: clinic.open_now,
             })
             .collect(),
     }

@@ -288,6 +288,7 @@ fn urgency_json(urgency: &Urgency) -> serde_json::Value {
             "phone": clinic.site.phone,
             "opening_hours": clinic.site.opening_hours,
             "distance_km": clinic.distance_km.map(|km| km.round()),
+            "open_now": clinic.open_now,
         })).collect::<Vec<_>>(),
     })
 }
@@ -309,8 +310,13 @@ fn urgency_text(urgency: &Urgency) -> String {
     if urgency.pep_urgent || urgency.emergency_contraception {
         for clinic in urgency.clinics.iter().take(3) {
             lines.push(format!(
-                "  {} — {} — {}{}",
+                "  {}{} — {} — {}{}",
                 clinic.site.name,
+                match clinic.open_now {
+                    Some(true) => " (open now)",
+                    Some(false) => " (closed now)",
+                    None => "",
+                },
                 clinic.site.opening_hours,
                 clinic.site.phone,
                 clinic

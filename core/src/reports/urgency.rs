@@ -26,6 +26,10 @@ pub struct NearbyClinic {
     pub site: Site,
     /// Great-circle distance in kilometres (not road distance).
     pub distance_km: Option<f64>,
+    /// Whether the clinic is open at the time of the report, read from its opening hours in
+    /// the programme's local time (UTC+2, no daylight saving, in all four countries); `None`
+    /// when the hours are not written in the form `Mon–Sat 07:00–19:00[, Sun 09:00–13:00]`.
+    pub open_now: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,8 +66,9 @@ pub struct Urgency {
 /// site. When `near_site` names a site of `safety` that has coordinates, they are sorted by
 /// great-circle (haversine) distance from it, nearest first, the picked site itself at 0 km;
 /// sites without coordinates follow, by name. When no site is picked (or it is unknown or has no
-/// coordinates), all are listed by name. Whether a clinic is open now is not known (opening hours
-/// are words): the shells show `opening_hours`. Without a safety document, no clinics.
+/// coordinates), all are listed by name. Clinics open now come first, then those whose hours
+/// cannot be read, then those closed now (each group nearest first); the shells show
+/// `opening_hours` too. Without a safety document, no clinics.
 pub fn assess(body: &ReportBody, now: i64, near_site: Option<&str>, safety: Option<&Safety>) -> Urgency {
     let seconds_since = if body.is_sexual() {
         body.time_range(now).map(|(_, to)| {
@@ -84,7 +89,7 @@ pub fn assess(body: &ReportBody, now: i64, near_site: Option<&str>, safety: Opti
     let pep_urgent = hours_left_for_pep.is_some();
     let emergency_contraception = hours_left_for_emergency_contraception.is_some();
     let clinics = safety
-        .map(|safety| nearby_clinics(safety, near_site, pep_urgent || emergency_contraception))
+        .map(|safety| nearby_clinics(safety, near_site, pep_urgent || emergency_contraception, now))
         .unwrap_or_default();
     Urgency {
         pep_urgent,
@@ -97,7 +102,7 @@ pub fn assess(body: &ReportBody, now: i64, near_site: Option<&str>, safety: Opti
 }
 
 /// The sites (only those offering PEP when `pep_only`), nearest to `near_site` first.
-fn nearby_clinics(safety: &Safety, near_site: Option<&str>, pep_only: bool) -> Vec<NearbyClinic> {
+fn nearby_clinics(safety: &Safety, near_site: Option<&str>, pep_only: bool, now: i64) -> Vec<NearbyClinic> {
     let origin = near_site
         .and_then(|id| safety.sites.iter().find(|site| site.id == id))
         .and_then(coordinates);
@@ -107,21 +112,77 @@ fn nearby_clinics(safety: &Safety, near_site: Option<&str>, pep_only: bool) -> V
         .filter(|site| !pep_only || site.offers_pep)
         .map(|site| NearbyClinic {
             distance_km: origin.zip(coordinates(site)).map(|(from, to)| haversine_km(from, to)),
+            open_now: open_at(&site.opening_hours, now),
             site: site.clone(),
         })
         .collect();
     clinics.sort_by(|a, b| {
+        let rank = |open: Option<bool>| match open {
+            Some(true) => 0,
+            None => 1,
+            Some(false) => 2,
+        };
+        let by_open = rank(a.open_now).cmp(&rank(b.open_now));
         let by_distance = match (a.distance_km, b.distance_km) {
             (Some(x), Some(y)) => x.total_cmp(&y),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         };
-        by_distance
+        by_open
+            .then(by_distance)
             .then_with(|| a.site.name.cmp(&b.site.name))
             .then_with(|| a.site.id.cmp(&b.site.id))
     });
     clinics
+}
+
+/// The programme's local time: UTC+2 without daylight saving (South Africa, Zimbabwe,
+/// Mozambique, Botswana).
+const LOCAL_OFFSET_SECS: i64 = 2 * 3600;
+
+/// Whether hours such as `Mon–Fri 07:00–19:00, Sat 08:00–14:00` include the moment `now`;
+/// `None` when they are written any other way.
+pub fn open_at(hours: &str, now: i64) -> Option<bool> {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let local = now.checked_add(LOCAL_OFFSET_SECS)?;
+    // 1970-01-01 was a Thursday (index 3).
+    let weekday = ((local.div_euclid(86_400) + 3).rem_euclid(7)) as usize;
+    let minute = (local.rem_euclid(86_400) / 60) as u32;
+    let day_of = |text: &str| DAYS.iter().position(|day| text.trim().eq_ignore_ascii_case(day));
+    let minutes_of = |text: &str| -> Option<u32> {
+        let (hour, minute) = text.trim().split_once(':')?;
+        let (hour, minute): (u32, u32) = (hour.parse().ok()?, minute.parse().ok()?);
+        (hour <= 24 && minute < 60).then_some(hour * 60 + minute)
+    };
+    let split_range = |text: &str| -> Option<(String, String)> {
+        let text = text.replace('–', "-");
+        let (from, to) = text.split_once('-')?;
+        Some((from.trim().to_string(), to.trim().to_string()))
+    };
+    let mut open = false;
+    for segment in hours.split(',') {
+        let segment = segment.trim();
+        let (days, times) = segment.split_once(' ')?;
+        let (first, last) = match split_range(days) {
+            Some((first, last)) => (day_of(&first)?, day_of(&last)?),
+            None => {
+                let day = day_of(days)?;
+                (day, day)
+            }
+        };
+        let (start, end) = split_range(times)?;
+        let (start, end) = (minutes_of(&start)?, minutes_of(&end)?);
+        let today = if first <= last {
+            (first..=last).contains(&weekday)
+        } else {
+            weekday >= first || weekday <= last
+        };
+        if today && start <= minute && minute < end {
+            open = true;
+        }
+    }
+    Some(open)
 }
 
 /// A site's (latitude, longitude) in degrees, when it has both and they make sense.
@@ -141,4 +202,43 @@ pub fn haversine_km(from: (f64, f64), to: (f64, f64)) -> f64 {
     let half_chord =
         ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
     2.0 * EARTH_RADIUS_KM * half_chord.sqrt().min(1.0).asin()
+}
+
+#[cfg(test)]
+mod opening_hours_tests {
+    use super::open_at;
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    /// Unix time of a local (UTC+2) moment.
+    fn local(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> i64 {
+        let moment = NaiveDate::from_ymd_opt(year, month, day)
+            .unwrap()
+            .and_hms_opt(hour, minute, 0)
+            .unwrap();
+        Utc.from_utc_datetime(&moment).timestamp() - 2 * 3600
+    }
+
+    #[test]
+    fn opening_hours_are_read_in_local_time() {
+        // 2026-11-30 is a Monday, 2026-12-05 a Saturday, 2026-12-06 a Sunday.
+        let weekdays = "Mon–Sat 07:00–19:00";
+        assert_eq!(open_at(weekdays, local(2026, 11, 30, 10, 0)), Some(true));
+        assert_eq!(open_at(weekdays, local(2026, 11, 30, 6, 59)), Some(false));
+        assert_eq!(open_at(weekdays, local(2026, 11, 30, 19, 0)), Some(false));
+        assert_eq!(
+            open_at(weekdays, local(2026, 12, 6, 10, 0)),
+            Some(false),
+            "closed on Sunday"
+        );
+        let split = "Mon-Fri 07:00-19:00, Sat 08:00-14:00";
+        assert_eq!(open_at(split, local(2026, 12, 5, 13, 0)), Some(true));
+        assert_eq!(open_at(split, local(2026, 12, 5, 15, 0)), Some(false));
+        assert_eq!(
+            open_at("Fri–Mon 20:00–23:00", local(2026, 11, 30, 21, 0)),
+            Some(true),
+            "wraps the week"
+        );
+        assert_eq!(open_at("by appointment", local(2026, 11, 30, 10, 0)), None);
+        assert_eq!(open_at("Mon–Sat 7 to 19", local(2026, 11, 30, 10, 0)), None);
+    }
 }
