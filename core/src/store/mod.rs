@@ -90,12 +90,33 @@ fn restrict_to_owner(path: &Path) -> Result<()> {
 }
 
 fn apply_key(connection: &Connection, key: &SecretKey) -> Result<()> {
+    warm_up_sqlcipher();
     let key_hex = Zeroizing::new(hex::encode(key.expose()));
     let statement = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key_hex.as_str()));
-    // The statement holds the key: its error text is never passed on.
+    // The statement holds the key: its error text is never passed on. One clean-clone run saw
+    // this fail once while several threads opened their first databases at the same moment; a
+    // second try (and the warm-up above) covers that without hiding a lasting failure.
     connection
         .execute_batch(&statement)
+        .or_else(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            connection.execute_batch(&statement)
+        })
         .map_err(|_| Error::Internal("the database refused its key".into()))
+}
+
+/// Keys one in-memory database, once per process, before any real one: SQLCipher and its crypto
+/// provider initialise on first use, and that first use should not be raced by many threads.
+fn warm_up_sqlcipher() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        if let Ok(connection) = Connection::open_in_memory() {
+            let _ = connection.execute_batch(
+                "PRAGMA key = \"x'0000000000000000000000000000000000000000000000000000000000000000'\";
+                 SELECT count(*) FROM sqlite_master;",
+            );
+        }
+    });
 }
 
 /// Writes the WAL back into the database and truncates it, so that deleted content is not left
