@@ -481,9 +481,8 @@ pub async fn refresh(session: &Session, client: Option<&HubClient>) -> Result<Ve
             set_state(session, report_id, ReportState::NotSent, now)?;
         }
     }
-    drop(store);
     for report in list(session)? {
-        let waiting = outbox::state_of(&session.vault().device_store()?, report.report_id)?;
+        let waiting = outbox::state_of(&store, report.report_id)?;
         match (report.state, waiting) {
             (ReportState::Queued | ReportState::Refused, Some(outbox::ItemState::Refused)) => {
                 set_state(session, report.report_id, ReportState::Refused, now)?

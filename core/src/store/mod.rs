@@ -77,7 +77,7 @@ fn open_encrypted_unexplained(path: &Path, key: &SecretKey, mode: OpenMode, sche
 
 /// Makes a database file readable by this user only (SQLite creates it with 0644, and gives the
 /// WAL and shared-memory files the same mode as the database).
-fn restrict_to_owner(path: &Path) -> Result<()> {
+pub fn restrict_to_owner(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -440,11 +440,7 @@ impl HubClient {
         }
         let mut response = request.send().await.map_err(network_error)?;
         let status = response.status();
-        let etag = response
-            .headers()
-            .get(reqwest::header::ETAG)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_string);
+        let etag = header_text(response.headers(), reqwest::header::ETAG);
         let (start, total) = match status {
             StatusCode::PARTIAL_CONTENT if resuming => {
                 let (start, total) = content_range(response.headers()).ok_or_else(unexpected_answer)?;
@@ -503,17 +499,7 @@ impl HubClient {
             _ => return Err(read_response(response, 64 * 1024).await?.into_error()),
         }
         let oversized = || Error::ContentRejected(format!("{path} is larger than its cap ({cap} bytes)"));
-        if response.content_length().is_some_and(|length| length > cap as u64) {
-            return Err(oversized());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(network_error)? {
-            if body.len() + chunk.len() > cap {
-                return Err(oversized());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Some(body))
+        read_body(&mut response, cap, oversized).await.map(Some)
     }
 }
 
@@ -534,28 +520,32 @@ fn content_range(headers: &HeaderMap) -> Option<(u64, Option<u64>)> {
     Some((start.parse().ok()?, total))
 }
 
-async fn read_response(mut response: reqwest::Response, limit: usize) -> Result<HubResponse> {
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|value| value.to_str().ok())
-        .and_then(parse_retry_after);
-    let etag = response
-        .headers()
-        .get(reqwest::header::ETAG)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_string);
+/// A header's value as text, when it is text.
+fn header_text(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    headers.get(name)?.to_str().ok().map(str::to_string)
+}
+
+/// An answer's body, refused with `oversized()` beyond `limit` (checked against the announced
+/// length first, then as bytes arrive).
+async fn read_body(response: &mut reqwest::Response, limit: usize, oversized: impl Fn() -> Error) -> Result<Vec<u8>> {
     if response.content_length().is_some_and(|length| length > limit as u64) {
-        return Err(too_large_answer());
+        return Err(oversized());
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(network_error)? {
         if body.len() + chunk.len() > limit {
-            return Err(too_large_answer());
+            return Err(oversized());
         }
         body.extend_from_slice(&chunk);
     }
+    Ok(body)
+}
+
+async fn read_response(mut response: reqwest::Response, limit: usize) -> Result<HubResponse> {
+    let status = response.status().as_u16();
+    let retry_after = header_text(response.headers(), RETRY_AFTER).and_then(|text| parse_retry_after(&text));
+    let etag = header_text(response.headers(), reqwest::header::ETAG);
+    let body = read_body(&mut response, limit, too_large_answer).await?;
     Ok(HubResponse {
         status,
         retry_after,

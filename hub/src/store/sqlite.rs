@@ -124,7 +124,7 @@ impl SqliteStore {
         create_private_dir(data_dir)?;
         let path = data_dir.join(DATABASE_FILE);
         create_private_file(&path)?;
-        restrict_to_owner(&path)?;
+        corridor_core::store::restrict_to_owner(&path)?;
         let mut writer = connect(&path, true)?;
         SCHEMA.bring_up_to_date(&mut writer)?;
         Ok(SqliteStore {
@@ -226,19 +226,6 @@ fn create_private_file(path: &Path) -> Result<()> {
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(error) => Err(error.into()),
     }
-}
-
-/// An existing file from an older version or made by hand may be readable by others.
-fn restrict_to_owner(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let metadata = std::fs::metadata(path)?;
-        if metadata.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    Ok(())
 }
 
 fn parse_uuid(text: &str) -> Result<Uuid> {
