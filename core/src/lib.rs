@@ -9,6 +9,8 @@
 //! - [`pin`]: PIN normalisation and policy.
 //! - [`kdf`]: Argon2id parameters, their sane range, and the key hierarchy below the PIN.
 //! - [`platform`]: traits the host implements (key strengthener, clock) and the software ones.
+//! - [`sessions`]: peer-educator sessions on shared tablets (attendance by client code, purged
+//!   after sync) and the upload the hub turns into reach.
 //! - [`runtime`]: the one tokio runtime and cancellable off-thread work.
 //! - [`secret`]: zeroize-on-drop secret types.
 //! - [`error`]: the internal error type.
@@ -34,6 +36,7 @@ pub mod reminders;
 pub mod reports;
 pub mod runtime;
 pub mod secret;
+pub mod sessions;
 pub mod store;
 pub mod sync;
 pub mod vault;

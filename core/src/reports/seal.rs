@@ -35,6 +35,43 @@ use crate::sync::wire::MAX_SEALED_REPORT_LEN;
 pub const MAGIC: &[u8; 8] = b"CRDRRPT1";
 /// The prefix of HPKE's `info`; the key id follows a zero byte.
 pub const INFO_PREFIX: &[u8] = b"corridor/report/v1";
+/// The first bytes of a sealed peer-educator session upload (format version 1).
+pub const SESSION_MAGIC: &[u8; 8] = b"CRDSESS1";
+/// The prefix of HPKE's `info` for session uploads.
+pub const SESSION_INFO_PREFIX: &[u8] = b"corridor/session/v1";
+
+/// What is sealed: a report to a Crisis Response Team, or a peer educator's session to the
+/// hub's intake key. The same construction with its own magic and `info`, so that one can never
+/// be opened as the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealKind {
+    Report,
+    Session,
+}
+
+impl SealKind {
+    fn magic(self) -> &'static [u8; 8] {
+        match self {
+            SealKind::Report => MAGIC,
+            SealKind::Session => SESSION_MAGIC,
+        }
+    }
+
+    fn info_prefix(self) -> &'static [u8] {
+        match self {
+            SealKind::Report => INFO_PREFIX,
+            SealKind::Session => SESSION_INFO_PREFIX,
+        }
+    }
+
+    /// The word error messages use.
+    fn noun(self) -> &'static str {
+        match self {
+            SealKind::Report => "report",
+            SealKind::Session => "session",
+        }
+    }
+}
 /// Padded plaintext sizes (length prefix included): a plaintext goes into the smallest that fits.
 pub const BUCKETS: &[usize] = &[65536, 262144];
 /// Bytes of the length prefix inside the padded plaintext.
@@ -74,13 +111,28 @@ pub fn sealed_len(len: usize, key_id: &str) -> Result<usize> {
 /// Seals `plaintext` to the team's public key. Two sealings of the same plaintext differ (a fresh
 /// ephemeral key each time).
 pub fn seal(plaintext: &[u8], key: &TeamPublicKey) -> Result<Vec<u8>> {
+    seal_as(SealKind::Report, plaintext, key)
+}
+
+/// [`seal`] for any [`SealKind`].
+pub fn seal_as(kind: SealKind, plaintext: &[u8], key: &TeamPublicKey) -> Result<Vec<u8>> {
     let mut ikm = Zeroizing::new([0u8; 32]);
     crate::secret::fill_random(ikm.as_mut())?;
-    seal_with_ephemeral_ikm(plaintext, key, &ikm)
+    seal_kind_with_ephemeral_ikm(kind, plaintext, key, &ikm)
 }
 
 /// [`seal`] with the sender's ephemeral key derived (RFC 9180 DeriveKeyPair) from `ikm`.
+#[cfg(test)]
 pub(crate) fn seal_with_ephemeral_ikm(plaintext: &[u8], key: &TeamPublicKey, ikm: &[u8; 32]) -> Result<Vec<u8>> {
+    seal_kind_with_ephemeral_ikm(SealKind::Report, plaintext, key, ikm)
+}
+
+fn seal_kind_with_ephemeral_ikm(
+    kind: SealKind,
+    plaintext: &[u8],
+    key: &TeamPublicKey,
+    ikm: &[u8; 32],
+) -> Result<Vec<u8>> {
     if !is_valid_key_id(&key.key_id) {
         return Err(Error::invalid("team key", "the team key's id is not valid"));
     }
@@ -91,7 +143,7 @@ pub(crate) fn seal_with_ephemeral_ikm(plaintext: &[u8], key: &TeamPublicKey, ikm
     let (enc, mut context) = hpke::setup_sender_with_rng::<ChaCha20Poly1305, HkdfSha256, Kem>(
         &OpModeS::Base,
         &recipient,
-        &info(&key.key_id),
+        &info(kind, &key.key_id),
         &mut rng,
     )
     .map_err(|_| {
@@ -107,7 +159,7 @@ pub(crate) fn seal_with_ephemeral_ikm(plaintext: &[u8], key: &TeamPublicKey, ikm
         return Err(Error::Internal("the sealing key was not derived as expected".into()));
     }
     let mut sealed = Vec::with_capacity(sealed_len(plaintext.len(), &key.key_id)?);
-    sealed.extend_from_slice(MAGIC);
+    sealed.extend_from_slice(kind.magic());
     sealed.push(key.key_id.len() as u8);
     sealed.extend_from_slice(key.key_id.as_bytes());
     sealed.extend_from_slice(&enc.to_bytes());
@@ -132,16 +184,19 @@ struct Parsed<'a> {
     tag: &'a [u8],
 }
 
-fn parse(sealed: &[u8]) -> Result<Parsed<'_>> {
-    let unreadable = |why: &str| Error::invalid("report", format!("this is not a sealed Corridor report ({why})"));
+fn parse(kind: SealKind, sealed: &[u8]) -> Result<Parsed<'_>> {
+    let noun = kind.noun();
+    let unreadable =
+        |why: &str| Error::invalid(noun, format!("this is not a sealed Corridor {noun} ({why})"));
+    let magic = kind.magic();
     if sealed.len() > MAX_SEALED_REPORT_LEN {
         return Err(unreadable("too large"));
     }
-    if sealed.len() < MAGIC.len() + 1 || &sealed[..MAGIC.len()] != MAGIC {
+    if sealed.len() < magic.len() + 1 || &sealed[..magic.len()] != magic {
         return Err(unreadable("it does not start as one"));
     }
-    let key_id_len = usize::from(sealed[MAGIC.len()]);
-    let key_id_start = MAGIC.len() + 1;
+    let key_id_len = usize::from(sealed[magic.len()]);
+    let key_id_start = magic.len() + 1;
     let enc_start = key_id_start + key_id_len;
     let ciphertext_start = enc_start + ENC_LEN;
     if key_id_len == 0 || key_id_len > MAX_KEY_ID_LEN || sealed.len() < ciphertext_start + TAG_LEN {
@@ -153,7 +208,7 @@ fn parse(sealed: &[u8]) -> Result<Parsed<'_>> {
         .ok_or_else(|| unreadable("its key id is not valid"))?;
     let body_len = sealed.len() - ciphertext_start - TAG_LEN;
     if !BUCKETS.contains(&body_len) {
-        return Err(unreadable("its length is not one a sealed report has"));
+        return Err(unreadable("its length is not one a sealed message has"));
     }
     let tag_start = sealed.len() - TAG_LEN;
     Ok(Parsed {
@@ -168,17 +223,23 @@ fn parse(sealed: &[u8]) -> Result<Parsed<'_>> {
 /// The key id a sealed report names (read without any key), so that a coordinator's tool can
 /// say "sealed to another key" before trying to open it.
 pub fn sealed_key_id(sealed: &[u8]) -> Result<&str> {
-    parse(sealed).map(|parsed| parsed.key_id)
+    parse(SealKind::Report, sealed).map(|parsed| parsed.key_id)
 }
 
 /// Opens a sealed report with the team's private key and returns the plaintext (unpadded).
 /// A report sealed to another key id, altered, cut short or not a sealed report at all is an
 /// `InvalidInput` on `report` that says which.
 pub fn open(sealed: &[u8], key: &TeamPrivateKey) -> Result<Vec<u8>> {
-    let parsed = parse(sealed)?;
+    open_as(SealKind::Report, sealed, key)
+}
+
+/// [`open`] for any [`SealKind`].
+pub fn open_as(kind: SealKind, sealed: &[u8], key: &TeamPrivateKey) -> Result<Vec<u8>> {
+    let noun = kind.noun();
+    let parsed = parse(kind, sealed)?;
     if parsed.key_id != key.key_id() {
         return Err(Error::invalid(
-            "report",
+            noun,
             format!(
                 "sealed to another key: {} (this key is {})",
                 parsed.key_id,
@@ -188,9 +249,9 @@ pub fn open(sealed: &[u8], key: &TeamPrivateKey) -> Result<Vec<u8>> {
     }
     let does_not_open = || {
         Error::invalid(
-            "report",
+            noun,
             format!(
-                "the report does not open with key {}: it was altered, or sealed to another key with the same id",
+                "the {noun} does not open with key {}: it was altered, or sealed to another key with the same id",
                 parsed.key_id
             ),
         )
@@ -201,7 +262,7 @@ pub fn open(sealed: &[u8], key: &TeamPrivateKey) -> Result<Vec<u8>> {
         &OpModeR::Base,
         key.secret(),
         &enc,
-        &info(parsed.key_id),
+        &info(kind, parsed.key_id),
     )
     .map_err(|_| does_not_open())?;
     let mut padded = Zeroizing::new(parsed.ciphertext.to_vec());
@@ -214,20 +275,21 @@ pub fn open(sealed: &[u8], key: &TeamPrivateKey) -> Result<Vec<u8>> {
     let end = LENGTH_PREFIX_LEN
         .checked_add(len)
         .filter(|end| *end <= padded.len())
-        .ok_or_else(|| Error::invalid("report", "the report opened but its length is wrong (a faulty sender)"))?;
+        .ok_or_else(|| Error::invalid(noun, format!("the {noun} opened but its length is wrong (a faulty sender)")))?;
     if padded[end..].iter().any(|byte| *byte != 0) {
         return Err(Error::invalid(
-            "report",
-            "the report opened but its padding is not zeros (a faulty sender)",
+            noun,
+            format!("the {noun} opened but its padding is not zeros (a faulty sender)"),
         ));
     }
     Ok(padded[LENGTH_PREFIX_LEN..end].to_vec())
 }
 
-/// `"corridor/report/v1" ‖ 0x00 ‖ key_id`.
-fn info(key_id: &str) -> Vec<u8> {
-    let mut info = Vec::with_capacity(INFO_PREFIX.len() + 1 + key_id.len());
-    info.extend_from_slice(INFO_PREFIX);
+/// `"corridor/report/v1" ‖ 0x00 ‖ key_id` (or the session prefix).
+fn info(kind: SealKind, key_id: &str) -> Vec<u8> {
+    let prefix = kind.info_prefix();
+    let mut info = Vec::with_capacity(prefix.len() + 1 + key_id.len());
+    info.extend_from_slice(prefix);
     info.push(0);
     info.extend_from_slice(key_id.as_bytes());
     info

@@ -81,8 +81,44 @@ macro_rules! version_5_tables {
     };
 }
 
+/// Peer-educator sessions (version 6): the educator's sessions and corrections, their attendee
+/// codes until the hub has the session (then deleted), and aggregates kept for the educator's
+/// own numbers.
+macro_rules! version_6_tables {
+    () => {
+        "CREATE TABLE edu_sessions (
+                 id TEXT PRIMARY KEY NOT NULL,
+                 corrects TEXT,
+                 kind TEXT NOT NULL,
+                 site TEXT NOT NULL,
+                 started_at INTEGER NOT NULL,
+                 closed_at INTEGER,
+                 state TEXT NOT NULL,
+                 modules TEXT NOT NULL,
+                 walk_ins TEXT NOT NULL,
+                 commodities TEXT NOT NULL,
+                 referrals TEXT NOT NULL,
+                 quiz TEXT NOT NULL,
+                 notes TEXT,
+                 attendee_count INTEGER NOT NULL DEFAULT 0,
+                 attendee_genders TEXT NOT NULL DEFAULT '{}',
+                 sent_at INTEGER,
+                 updated_at INTEGER NOT NULL
+             ) WITHOUT ROWID;
+             CREATE TABLE edu_attendees (
+                 session_id TEXT NOT NULL,
+                 code TEXT NOT NULL,
+                 gender TEXT,
+                 age_band TEXT,
+                 removed INTEGER NOT NULL DEFAULT 0,
+                 added_at INTEGER NOT NULL,
+                 PRIMARY KEY (session_id, code)
+             ) WITHOUT ROWID;"
+    };
+}
+
 pub const SCHEMA: Schema = Schema {
-    current: 5,
+    current: 6,
     create: concat!(
         "CREATE TABLE settings (
                  key TEXT PRIMARY KEY NOT NULL,
@@ -96,7 +132,8 @@ pub const SCHEMA: Schema = Schema {
              ",
         version_3_tables!(),
         version_4_tables!(),
-        version_5_tables!()
+        version_5_tables!(),
+        version_6_tables!()
     ),
     upgrades: &[
         (
@@ -110,6 +147,7 @@ pub const SCHEMA: Schema = Schema {
         (2, version_3_tables!()),
         (3, version_4_tables!()),
         (4, version_5_tables!()),
+        (5, version_6_tables!()),
     ],
 };
 

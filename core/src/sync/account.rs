@@ -7,12 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use super::client::HubClient;
 use super::wire::{self, Role, SecretString};
+use crate::content::metadata::TeamKey;
 use crate::error::{Error, Result};
+use crate::reports::seal::TeamPublicKey;
 use crate::store::device::DeviceStore;
 
 const NAMESPACE: &str = "hub.account";
 const TOKEN_KEY: &str = "token";
 const DETAILS_KEY: &str = "details";
+const INTAKE_KEY: &str = "session_intake_key";
 
 /// What the device knows of its login, without the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +83,45 @@ pub async fn login(
     if let Some(previous) = previous {
         let _ = client.logout(&previous).await;
     }
+    if details.role == Role::Educator {
+        // Sessions closed offline are sealed to this key at once; without it they wait in the
+        // educator's profile until the next sync fetches it.
+        let _ = refresh_intake_key(&store, client, &response.token).await;
+    }
     Ok(details)
+}
+
+/// Fetches the hub's session intake key through `client` (the hub of the login) and keeps it
+/// beside the login. The key comes over the same checked connection as the token.
+pub async fn refresh_intake_key(
+    store: &DeviceStore,
+    client: &HubClient,
+    token: &SecretString,
+) -> Result<TeamPublicKey> {
+    let answer = client.session_intake_key(token).await?;
+    let key = TeamPublicKey::from_metadata(&TeamKey {
+        key_id: answer.key_id,
+        x25519_public: answer.x25519_public,
+    })
+    .map_err(|_| Error::Network {
+        retryable: false,
+        reason: "the hub's session intake key is not a usable key".into(),
+    })?;
+    let encoded = serde_json::to_vec(&key.to_metadata()).map_err(|_| Error::Internal("key encoding".into()))?;
+    store.put(NAMESPACE, INTAKE_KEY, &encoded)?;
+    Ok(key)
+}
+
+/// The hub's session intake key as last fetched, if the device is logged in.
+pub fn intake_key(store: &DeviceStore) -> Result<Option<TeamPublicKey>> {
+    if details(store)?.is_none() {
+        return Ok(None);
+    }
+    let Some(bytes) = store.get(NAMESPACE, INTAKE_KEY)? else {
+        return Ok(None);
+    };
+    let key: TeamKey = serde_json::from_slice(&bytes).map_err(|_| Error::DatabaseDamaged)?;
+    TeamPublicKey::from_metadata(&key).map(Some).map_err(|_| Error::DatabaseDamaged)
 }
 
 /// The stored token, if the device is logged in.
@@ -138,6 +179,7 @@ pub async fn logout(store: DeviceStore, client: Option<&HubClient>) -> Result<bo
     store.transaction(|connection| {
         DeviceStore::delete_in(connection, NAMESPACE, TOKEN_KEY)?;
         DeviceStore::delete_in(connection, NAMESPACE, DETAILS_KEY)?;
+        DeviceStore::delete_in(connection, NAMESPACE, INTAKE_KEY)?;
         Ok(())
     })?;
     if let (Some(previous), Some(client)) = (&previous, client) {

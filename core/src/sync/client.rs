@@ -399,6 +399,13 @@ impl HubClient {
         result
     }
 
+    /// The hub's session intake key (educators only).
+    pub async fn session_intake_key(&self, token: &wire::SecretString) -> Result<wire::SessionIntakeKey> {
+        self.get("v1/sessions/intake-key", &Auth::Bearer(token.clone()))
+            .await?
+            .into_json()
+    }
+
     pub async fn me(&self, token: &wire::SecretString) -> Result<wire::Account> {
         self.get("v1/auth/me", &Auth::Bearer(token.clone())).await?.into_json()
     }

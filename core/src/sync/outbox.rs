@@ -30,6 +30,10 @@ pub const KIND_REPORT: &str = "report";
 /// The kind of a closed peer-educator session.
 pub const KIND_SESSION: &str = "session";
 
+/// The device-store namespace where a delivered session's id waits until its educator's profile
+/// is opened and purges the session's attendee codes (the key is the session id; nothing else).
+pub const DELIVERED_SESSIONS: &str = "sessions.delivered";
+
 /// How an item authenticates when it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxAuth {
@@ -321,7 +325,21 @@ fn settle(
             )?;
         }
         Ok(response) if response.is_success() => {
-            connection.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
+            let transaction = connection.unchecked_transaction()?;
+            transaction.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
+            if item.kind == KIND_SESSION {
+                // The educator's profile may be locked now: it learns of the delivery from this
+                // mark when it is next opened, and purges the session's attendee codes then.
+                if let Some(key) = item.request.idempotency_key {
+                    DeviceStore::put_in(
+                        &transaction,
+                        DELIVERED_SESSIONS,
+                        &key.hyphenated().to_string(),
+                        &now_ms().to_be_bytes(),
+                    )?;
+                }
+            }
+            transaction.commit()?;
             report.delivered.push(Delivered {
                 kind: item.kind.clone(),
                 idempotency_key: item.request.idempotency_key.unwrap_or_default(),

@@ -19,8 +19,8 @@ pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 pub const MAX_JSON_BODY_LEN: usize = 1024 * 1024;
 /// The largest sealed report (decoded bytes).
 pub const MAX_SEALED_REPORT_LEN: usize = 512 * 1024;
-/// The largest session body (its JSON encoding).
-pub const MAX_SESSION_BODY_LEN: usize = 256 * 1024;
+/// The largest session upload before sealing (its JSON encoding).
+pub const MAX_SESSION_BODY_LEN: usize = 256 * 1024 - 4;
 /// The largest backup the hub stores (the same cap as a backup file on the phone).
 pub const MAX_BACKUP_LEN: usize = crate::backup::MAX_BACKUP_LEN;
 /// The most entries one inbox page lists.
@@ -128,14 +128,40 @@ pub struct Acknowledgement {
     pub purge_at: i64,
 }
 
-/// `POST /v1/sessions`: a peer-educator group session. `body` is defined by the sessions
-/// capability; the hub stores it as given (at most [`MAX_SESSION_BODY_LEN`] bytes of JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `POST /v1/sessions`: a peer educator's closed session (or a correction of one), sealed on the
+/// tablet to the hub's session intake key ([`SessionIntakeKey`]) so that nothing on the tablet
+/// can read it back: `sealed` is a [`crate::sessions::upload::SessionUpload`] sealed with
+/// [`crate::reports::seal::SealKind::Session`]. `site` must equal the upload's site (it is in
+/// the clear so that the hub can check the account's sites first).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionSubmission {
     pub session_id: Uuid,
     pub site: String,
-    pub body: serde_json::Value,
+    #[serde(with = "base64_bytes")]
+    pub sealed: Vec<u8>,
+}
+
+impl std::fmt::Debug for SessionSubmission {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SessionSubmission")
+            .field("session_id", &self.session_id)
+            .field("site", &self.site)
+            .field("sealed_len", &self.sealed.len())
+            .finish()
+    }
+}
+
+/// `GET /v1/sessions/intake-key` (educators): the hub's X25519 public key that tablets seal
+/// sessions to. The tablet fetches it when it logs in and at every sync, through the same
+/// (pinned) connection as its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionIntakeKey {
+    pub key_id: String,
+    /// 64 lower-case hex digits.
+    pub x25519_public: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
