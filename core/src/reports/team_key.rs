@@ -160,7 +160,9 @@ impl TeamPrivateKey {
         }
     }
 
-    fn from_secret_bytes(key_id: &str, bytes: &[u8]) -> Result<TeamPrivateKey> {
+    /// The key pair of a raw 32-byte X25519 private key (the hub keeps its session intake key
+    /// this way, in a file only it reads).
+    pub fn from_secret_bytes(key_id: &str, bytes: &[u8]) -> Result<TeamPrivateKey> {
         let secret = <Kem as hpke::Kem>::PrivateKey::from_bytes(bytes)
             .map_err(|_| Error::Internal("a team private key has the wrong length".into()))?;
         let public = public_bytes(&Kem::sk_to_pk(&secret));
@@ -169,6 +171,11 @@ impl TeamPrivateKey {
             secret,
             public,
         })
+    }
+
+    /// The raw private key (wiped when dropped), for [`TeamPrivateKey::from_secret_bytes`].
+    pub fn secret_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(self.secret.to_bytes().to_vec())
     }
 
     pub fn public(&self) -> TeamPublicKey {
