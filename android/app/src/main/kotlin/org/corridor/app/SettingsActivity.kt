@@ -1,0 +1,100 @@
+package org.corridor.app
+
+import org.corridor.app.platform.Covers
+import org.corridor.app.presenter.SettingsPresenter
+import org.corridor.app.text.T
+import org.corridor.ffi.ProfileSession
+
+/** Settings: PIN, duress PIN, disguise and notification wording, auto-lock, recovery kit, quick delete. */
+class SettingsActivity : SecureActivity() {
+    private lateinit var presenter: SettingsPresenter
+
+    override fun create(session: ProfileSession?) {
+        presenter = SettingsPresenter(app.corridor.vault, session!!)
+        render()
+    }
+
+    private fun render() {
+        column.clear()
+        column.title(s(T.settings_title))
+
+        column.heading(s(T.pin_change))
+        val current = column.field(s(T.pin_current), secret = true, digits = true)
+        val new = column.field(s(T.pin_new), secret = true, digits = true)
+        val repeat = column.field(s(T.pin_repeat), secret = true, digits = true)
+        column.button(s(T.pin_change)) {
+            workOrSay({ presenter.changePin(current.text.toString(), new.text.toString(), repeat.text.toString()) }) {
+                current.text.clear(); new.text.clear(); repeat.text.clear()
+                column.text(say(it))
+            }
+        }
+
+        column.heading(s(T.duress_title))
+        column.text(s(T.duress_explain))
+        val duress = column.field(s(T.duress_pin), secret = true, digits = true)
+        val erase = column.check(s(T.duress_erase))
+        column.button(s(T.duress_set)) {
+            workOrSay({ presenter.setDuressPin(current.text.toString(), duress.text.toString(), erase.isChecked) }) {
+                duress.text.clear()
+                column.text(say(it))
+            }
+        }
+        workOrSay({ presenter.hasDuressPin() }) { has ->
+            column.text(s(if (has) T.duress_is_set else T.duress_not_set))
+            if (has) {
+                column.button(s(T.duress_clear)) {
+                    workOrSay({ presenter.clearDuressPin(current.text.toString()) }) { column.text(say(it)) }
+                }
+            }
+            rest()
+        }
+    }
+
+    private fun rest() {
+        column.heading(s(T.cover_title))
+        val chosen = runCatching { presenter.cover().id }.getOrNull()
+        for (cover in presenter.allCovers()) {
+            val box = column.check(s(Covers.label(cover.iconName)), cover.id == chosen)
+            box.setOnCheckedChangeListener { _, on ->
+                if (on) workOrSay({ presenter.chooseCover(cover.id) }) { picked ->
+                    Covers.applyLauncher(this, picked.iconName)
+                    render()
+                }
+            }
+        }
+        val wording = column.field(s(T.cover_texts), lines = 3)
+        workOrSay({ presenter.covertTexts() }) { wording.setText(it.joinToString("\n")) }
+        column.button(s(T.save)) { workOrSay({ presenter.setCovertTexts(wording.text.toString()) }) { column.text(say(it)) } }
+
+        column.heading(s(T.autolock_title))
+        val minutes = presenter.autoLockMinutes()
+        for (choice in SettingsPresenter.autoLockChoices) {
+            val box = column.check(s(T.autolock_minutes, choice), choice == minutes)
+            box.setOnCheckedChangeListener { _, on -> if (on) workOrSay({ presenter.setAutoLockMinutes(choice) }) { render() } }
+        }
+
+        column.heading(s(T.recovery_title))
+        if (presenter.hasRecoveryKit()) column.text(s(T.recovery_has))
+        column.button(s(T.recovery_create)) {
+            workOrSay({ presenter.createRecoveryKit() }) { secret ->
+                column.text(s(T.recovery_show))
+                column.title(secret)
+                val typed = column.field(s(T.recovery_confirm_hint))
+                column.button(s(T.recovery_confirm)) {
+                    workOrSay({ presenter.confirmRecoveryKit(typed.text.toString()) }) { render(); column.text(say(it)) }
+                }
+            }
+        }
+
+        column.heading(s(T.quick_delete_title))
+        column.text(s(T.quick_delete_explain))
+        presenter.quickDeleteWarning()?.let { column.text(say(it)) }
+        column.button(s(T.quick_delete_confirm)) {
+            workOrSay({ presenter.quickDelete() }) {
+                app.erased()
+                toDisguise()
+            }
+        }
+        column.button(s(T.back)) { finish() }
+    }
+}
