@@ -17,6 +17,7 @@ mod hub;
 mod platform;
 mod reminders;
 mod reports;
+mod sessions;
 mod vault;
 
 pub use codes::QrSymbol;

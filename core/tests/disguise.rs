@@ -347,7 +347,7 @@ fn quick_delete_on_a_tablet_erases_every_educator_and_says_what_would_be_lost() 
     let session_upload = corridor_core::sync::wire::SessionSubmission {
         session_id: corridor_core::sync::wire::Uuid::new_v4(),
         site: "beitbridge".into(),
-        body: serde_json::json!({ "attendance": 12 }),
+        sealed: vec![9; 65_600],
     };
     let request = corridor_core::sync::PreparedRequest::session(&session_upload).unwrap();
     use corridor_core::sync::outbox;

@@ -695,7 +695,7 @@ fn build_upload(connection: &Connection, id: &str, now: i64) -> Result<SessionUp
     )?;
     let (corrects, kind, site, started_at, closed_at, modules, walk_ins, commodities, referrals, quiz, notes) = row;
     let mut statement = connection.prepare(
-        "SELECT code, gender, age_band, removed FROM edu_attendees WHERE session_id = ?1 ORDER BY added_at, code",
+        "SELECT code, gender, age_band, removed FROM edu_attendees WHERE session_id = ?1 ORDER BY rowid",
     )?;
     let mut attendees = Vec::new();
     let mut removed_attendees = Vec::new();
@@ -1021,15 +1021,20 @@ pub fn stats(session: &Session, month: Option<&str>) -> Result<EducatorStats> {
 /// deleted when they next open their profile.
 pub async fn sync(session: &Session, client: &HubClient) -> Result<SyncOutcome> {
     require_educator(session)?;
+    // No database handle is held across an await (the future moves between threads).
+    let token = account::require_token_for(&session.vault().device_store()?, client)?;
+    let fetched = account::fetch_intake_key(client, &token).await;
+    drop(token);
     let store = session.vault().device_store()?;
-    let token = account::require_token_for(&store, client)?;
-    let key = match account::refresh_intake_key(&store, client, &token).await {
-        Ok(key) => Some(key),
+    let key = match fetched {
+        Ok(key) => {
+            account::keep_intake_key(&store, &key)?;
+            Some(key)
+        }
         // Offline: seal with the key already here, if any.
         Err(Error::Network { retryable: true, .. }) => account::intake_key(&store)?,
         Err(error) => return Err(error),
     };
-    drop(token);
     settle_delivered(session)?;
     let mut outcome = SyncOutcome::default();
     if let Some(key) = &key {
@@ -1046,6 +1051,7 @@ pub async fn sync(session: &Session, client: &HubClient) -> Result<SyncOutcome> 
             outcome.queued += 1;
         }
     }
+    drop(store);
     let drained = outbox::drain(session.vault().device_store()?, client, outbox::DrainOptions::default(), &mut |_, _| {}).await?;
     outcome.refused = drained.refused;
     outcome.sent = settle_delivered(session)?;

@@ -112,8 +112,8 @@ macro_rules! version_6_tables {
                  age_band TEXT,
                  removed INTEGER NOT NULL DEFAULT 0,
                  added_at INTEGER NOT NULL,
-                 PRIMARY KEY (session_id, code)
-             ) WITHOUT ROWID;"
+                 UNIQUE (session_id, code)
+             );"
     };
 }
 

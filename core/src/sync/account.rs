@@ -86,18 +86,16 @@ pub async fn login(
     if details.role == Role::Educator {
         // Sessions closed offline are sealed to this key at once; without it they wait in the
         // educator's profile until the next sync fetches it.
-        let _ = refresh_intake_key(&store, client, &response.token).await;
+        if let Ok(key) = fetch_intake_key(client, &response.token).await {
+            keep_intake_key(&store, &key)?;
+        }
     }
     Ok(details)
 }
 
-/// Fetches the hub's session intake key through `client` (the hub of the login) and keeps it
-/// beside the login. The key comes over the same checked connection as the token.
-pub async fn refresh_intake_key(
-    store: &DeviceStore,
-    client: &HubClient,
-    token: &SecretString,
-) -> Result<TeamPublicKey> {
+/// Fetches the hub's session intake key through `client` (the hub of the login, over the same
+/// checked connection as the token); [`keep_intake_key`] stores it beside the login.
+pub async fn fetch_intake_key(client: &HubClient, token: &SecretString) -> Result<TeamPublicKey> {
     let answer = client.session_intake_key(token).await?;
     let key = TeamPublicKey::from_metadata(&TeamKey {
         key_id: answer.key_id,
@@ -107,9 +105,13 @@ pub async fn refresh_intake_key(
         retryable: false,
         reason: "the hub's session intake key is not a usable key".into(),
     })?;
-    let encoded = serde_json::to_vec(&key.to_metadata()).map_err(|_| Error::Internal("key encoding".into()))?;
-    store.put(NAMESPACE, INTAKE_KEY, &encoded)?;
     Ok(key)
+}
+
+/// Keeps the hub's session intake key beside the login.
+pub fn keep_intake_key(store: &DeviceStore, key: &TeamPublicKey) -> Result<()> {
+    let encoded = serde_json::to_vec(&key.to_metadata()).map_err(|_| Error::Internal("key encoding".into()))?;
+    store.put(NAMESPACE, INTAKE_KEY, &encoded)
 }
 
 /// The hub's session intake key as last fetched, if the device is logged in.
