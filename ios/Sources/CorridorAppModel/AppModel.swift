@@ -1,0 +1,137 @@
+import CorridorFFI
+import CorridorKit
+import Foundation
+import Observation
+
+/// The whole app's state: which screen shows, and whether the app switcher must see a cover.
+///
+/// Before the PIN only the calculator shows (or, on a device never set up, the set-up screen).
+/// Leaving the foreground locks every profile and returns to the calculator; while the app is
+/// inactive (app switcher, notification centre) `obscured` asks the view to draw the cover, so
+/// the snapshot iOS takes shows a calculator, never a profile.
+@MainActor @Observable
+public final class AppModel {
+    public enum Screen {
+        case starting
+        case setUp(SetUpViewModel)
+        case disguise(CalculatorViewModel)
+        case personal(PersonalShell)
+        case educator(EducatorViewModel)
+    }
+
+    public private(set) var screen: Screen = .starting
+    public private(set) var obscured = false
+
+    public let corridor: CorridorVault
+    let configuration: AppConfiguration
+    let scheduler: NotificationScheduler?
+    let numberFormat: NumberFormat
+    let language: String
+
+    public init(
+        corridor: CorridorVault,
+        configuration: AppConfiguration,
+        scheduler: NotificationScheduler?,
+        numberFormat: NumberFormat,
+        language: String
+    ) {
+        self.corridor = corridor
+        self.configuration = configuration
+        self.scheduler = scheduler
+        self.numberFormat = numberFormat
+        self.language = language
+        if let scheduler {
+            corridor.vault.setNotificationScheduler(scheduler: scheduler)
+        }
+    }
+
+    /// At launch: the calculator on a set-up device (after re-planning notifications without the
+    /// PIN, as after a reboot), the set-up screen otherwise.
+    public func start() async {
+        let status = try? await corridor.status()
+        if status?.setUp == true {
+            if let scheduler {
+                let vault = corridor.vault
+                _ = try? await offMainThread { try vault.reconcileLocked(scheduler: scheduler) }
+            }
+            showDisguise()
+        } else {
+            screen = .setUp(SetUpViewModel(corridor: corridor) { [weak self] session in
+                self?.opened(session)
+            })
+        }
+    }
+
+    /// The scene became inactive (app switcher, a call, the notification centre).
+    public func sceneBecameInactive() {
+        obscured = true
+    }
+
+    public func sceneBecameActive() {
+        obscured = false
+    }
+
+    /// The app left the foreground: lock everything and return to the calculator.
+    public func sceneEnteredBackground() {
+        obscured = true
+        quickExit()
+    }
+
+    /// Quick exit: lock every profile at once and show the calculator.
+    public func quickExit() {
+        corridor.vault.quickExit()
+        if case .setUp = screen { return }
+        showDisguise()
+    }
+
+    /// After a quick delete the device is as new: the calculator is only a calculator.
+    func erased() {
+        showDisguise()
+    }
+
+    func showDisguise() {
+        do {
+            screen = .disguise(try CalculatorViewModel(vault: corridor.vault, format: numberFormat) { [weak self] session in
+                self?.opened(session)
+            })
+        } catch {
+            // Disguise only fails on a malformed number format, which the app never passes.
+            screen = .starting
+        }
+    }
+
+    func opened(_ session: ProfileSession) {
+        let hub = try? configuration.hub()
+        let repository = try? configuration.contentRepository()
+        switch session.profile().role {
+        case .personal:
+            screen = .personal(PersonalShell(
+                app: self, session: session, hub: hub, repository: repository,
+                scheduler: scheduler, language: language
+            ))
+        case .educator:
+            screen = .educator(EducatorViewModel(corridor: corridor, session: session, hub: hub))
+        }
+    }
+}
+
+/// The unlocked personal app: its tabs and their view models.
+@MainActor @Observable
+public final class PersonalShell {
+    public enum Tab: String, CaseIterable, Sendable { case home, learn, report, settings }
+
+    public var tab: Tab = .home
+    public let home: HomeViewModel
+    public let learn: LearnViewModel
+    public let report: ReportViewModel
+    public let settings: SettingsViewModel
+    public let session: ProfileSession
+
+    init(app: AppModel, session: ProfileSession, hub: Hub?, repository: Hub?, scheduler: NotificationScheduler?, language: String) {
+        self.session = session
+        home = HomeViewModel(session: session, scheduler: scheduler)
+        learn = LearnViewModel(vault: app.corridor.vault, session: session, repository: repository, language: language)
+        report = ReportViewModel(vault: app.corridor.vault, session: session, hub: hub)
+        settings = SettingsViewModel(vault: app.corridor.vault, session: session, onErased: { [weak app] in app?.erased() })
+    }
+}

@@ -1,0 +1,45 @@
+import CorridorFFI
+import CorridorKit
+import Foundation
+import Observation
+
+/// First launch on a phone: choose the PIN (typed twice), optionally the code from a clinic card.
+@MainActor @Observable
+public final class SetUpViewModel {
+    public var pin = ""
+    public var confirmation = ""
+    public var clinicCardCode = ""
+    public private(set) var message: Message?
+    public private(set) var busy = false
+
+    private let corridor: CorridorVault
+    private let onDone: @MainActor (ProfileSession) -> Void
+
+    init(corridor: CorridorVault, onDone: @escaping @MainActor (ProfileSession) -> Void) {
+        self.corridor = corridor
+        self.onDone = onDone
+    }
+
+    public func setUp() async {
+        guard pin == confirmation else {
+            message = Message("setup.pinsDiffer")
+            return
+        }
+        busy = true
+        defer { busy = false }
+        let code = clinicCardCode.trimmingCharacters(in: .whitespaces)
+        do {
+            let session = try await corridor.setUpPersonal(pin: pin, existingCode: code.isEmpty ? nil : code)
+            pin = ""
+            confirmation = ""
+            message = nil
+            onDone(session)
+        } catch CorridorError.InvalidInput(let field, _) where field == "pin" {
+            message = Message("setup.pinInvalid")
+        } catch CorridorError.InvalidCode {
+            message = Message("error.invalidInput", ["code"])
+        } catch {
+            message = Message("setup.failed")
+        }
+    }
+}

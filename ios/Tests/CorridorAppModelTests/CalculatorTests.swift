@@ -1,0 +1,107 @@
+import CorridorAppModel
+import CorridorFFI
+import CorridorKit
+import Foundation
+import XCTest
+
+final class CalculatorTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = try temporaryDirectory("calculator")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Taps the buttons whose labels spell `keys`, as a person would, then waits for any attempt.
+    @MainActor func tap(_ calculator: CalculatorViewModel, _ keys: String) async {
+        let buttons = calculator.rows.flatMap { $0 }
+        for character in keys {
+            let label = character == "C" ? "AC" : String(character)
+            guard let button = buttons.first(where: { $0.label == label }) else {
+                return XCTFail("no button \(label)")
+            }
+            calculator.press(button.key)
+        }
+        await calculator.settle()
+    }
+
+    @MainActor func testTheCalculatorViewModelUnlocksWithThePinAndNotWithAWrongOne() async throws {
+        let corridor = try CorridorVault.open(at: directory, strengthener: deviceStrengthener())
+        try await corridor.setUpPersonal(pin: PIN).settingSet(key: "marker", value: "real data")
+        var opened: [ProfileSession] = []
+        let calculator = try CalculatorViewModel(vault: corridor.vault, format: english) { opened.append($0) }
+        XCTAssertEqual(calculator.display, "0")
+
+        await tap(calculator, "2+3×4=")
+        XCTAssertEqual(calculator.display, "14", "it is a working calculator")
+        XCTAssertTrue(opened.isEmpty)
+
+        await tap(calculator, "C111111=")
+        XCTAssertEqual(calculator.display, "111,111", "a wrong PIN is just a number")
+        XCTAssertTrue(opened.isEmpty, "a wrong PIN opens nothing")
+        let counted = try await corridor.status()
+        XCTAssertEqual(counted.failedAttempts, 1, "and is counted")
+
+        await tap(calculator, "C482916=")
+        XCTAssertEqual(calculator.display, "482,916", "the screen looks the same when the PIN opens the app")
+        XCTAssertEqual(opened.count, 1)
+        XCTAssertEqual(try opened.first?.settingGet(key: "marker"), "real data")
+        calculator.press(.digit(value: 7))
+        XCTAssertEqual(calculator.clearLabel, "C", "the clear key shows C while there is an entry")
+        XCTAssertEqual(calculator.label(of: calculator.rows[0][0]), "C")
+        calculator.press(.clear)
+        XCTAssertEqual(calculator.clearLabel, "AC")
+    }
+
+    @MainActor func testTheAppShowsOnlyTheCalculatorBeforeThePinAndLocksWhenItLeaves() async throws {
+        let corridor = try CorridorVault.open(at: directory, strengthener: deviceStrengthener())
+        let scheduler = RecordingScheduler()
+        let app = AppModel(
+            corridor: corridor, configuration: try TestEnvironment.configuration, scheduler: scheduler,
+            numberFormat: english, language: "en"
+        )
+        await app.start()
+        guard case .setUp(let setUp) = app.screen else { return XCTFail("a new phone starts with set-up") }
+        setUp.pin = PIN
+        setUp.confirmation = "482917"
+        await setUp.setUp()
+        XCTAssertEqual(setUp.message, Message("setup.pinsDiffer"))
+        setUp.confirmation = PIN
+        await setUp.setUp()
+        guard case .personal(let shell) = app.screen else { return XCTFail("set-up opens the app") }
+        await shell.home.load()
+        XCTAssertNotNil(shell.home.clientCode)
+        XCTAssertTrue((0..<Int(shell.home.qr?.width ?? 0)).contains { shell.home.isDark(row: 0, column: $0) })
+
+        app.sceneBecameInactive()
+        XCTAssertTrue(app.obscured, "the app switcher's snapshot shows the cover")
+        app.sceneEnteredBackground()
+        XCTAssertTrue(shell.session.isLocked(), "leaving the app locks the profile")
+        guard case .disguise(let calculator) = app.screen else { return XCTFail("back to the calculator") }
+        app.sceneBecameActive()
+        XCTAssertFalse(app.obscured)
+
+        // A later launch: the calculator first, and the locked plan reconciled without the PIN.
+        let relaunched = AppModel(
+            corridor: corridor, configuration: try TestEnvironment.configuration, scheduler: scheduler,
+            numberFormat: english, language: "en"
+        )
+        await relaunched.start()
+        guard case .disguise = relaunched.screen else { return XCTFail("a set-up phone starts as a calculator") }
+
+        await tap(calculator, "C482916=")
+        guard case .personal(let reopened) = app.screen else { return XCTFail("the PIN opens the app") }
+        XCTAssertFalse(reopened.session.isLocked())
+        app.quickExit()
+        XCTAssertTrue(reopened.session.isLocked())
+    }
+
+    static let allTests = [
+        ("testTheCalculatorViewModelUnlocksWithThePinAndNotWithAWrongOne", asyncTest(testTheCalculatorViewModelUnlocksWithThePinAndNotWithAWrongOne)),
+        ("testTheAppShowsOnlyTheCalculatorBeforeThePinAndLocksWhenItLeaves",
+         asyncTest(testTheAppShowsOnlyTheCalculatorBeforeThePinAndLocksWhenItLeaves)),
+    ]
+}

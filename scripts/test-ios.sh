@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Compiles the iOS shell's Swift layer (ios/: the generated Swift bindings, CorridorKit and the
+# app's view models) on Linux and runs its XCTest tests against the real core library.
+#
+# Swift runs in a Debian trixie chroot (Debian's swiftlang ships swiftc, Foundation, XCTest and
+# the Observation macros). The chroot is made once with debootstrap and kept outside the
+# repository, in ${CORRIDOR_CACHE:-$HOME/.cache/corridor}/swift-trixie (about 450 MB to download,
+# 3 GB on disk); a marker file written last says it is complete. While the tests run, /proc and
+# this repository are mounted inside it (the repository at the same absolute path, so every path
+# means the same inside and outside); both are unmounted on exit, whatever happens.
+#
+# Needs root (or sudo) for debootstrap, chroot and mount. Builds what is missing: the bindings
+# (scripts/build-bindings.sh --testing) when the generated Swift is missing or does not match the
+# library, and the corridor CLI, which publishes the starter content to a real hub on loopback
+# for the content and report tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd -P)
+started=$(date +%s)
+
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+
+cache="${CORRIDOR_CACHE:-$HOME/.cache/corridor}"
+root="$cache/swift-trixie"
+marker="$root/.corridor-swift-ready"
+# Changing what the chroot holds means changing this line: a chroot with another recipe is remade.
+recipe="trixie minbase + swiftlang libc6-dev libssl3t64 tzdata ca-certificates (1)"
+mirror="${CORRIDOR_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+generated="$repo/target/generated-bindings/swift"
+library_dir="$repo/target/debug"
+out="$repo/target/swift-ios"
+
+mounts_under() { awk -v prefix="$1" 'index($2, prefix) == 1 { print $2 }' /proc/mounts | sort -r; }
+
+unmount_all() {
+  local mounted
+  for mounted in $(mounts_under "$root/"); do
+    "${as_root[@]}" umount "$mounted" 2>/dev/null || "${as_root[@]}" umount -l "$mounted" || true
+  done
+}
+
+work=$(mktemp -d)
+hub_pid=
+cleanup() {
+  [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null && wait "$hub_pid" 2>/dev/null
+  unmount_all
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$cache"
+# One run at a time per chroot: a second run would mount over the first one's mounts.
+exec 9>"$cache/swift-trixie.lock"
+flock 9
+
+echo "== Swift toolchain: a Debian trixie chroot in $root"
+if [ -f "$marker" ] && [ "$(cat "$marker")" = "$recipe" ]; then
+  echo "reusing it"
+else
+  command -v debootstrap >/dev/null 2>&1 || {
+    echo "installing debootstrap"
+    "${as_root[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq debootstrap
+  }
+  unmount_all
+  if [ -n "$(mounts_under "$root/")" ]; then
+    echo "error: something is still mounted under $root; not removing it" >&2
+    exit 1
+  fi
+  "${as_root[@]}" rm -rf "$root"
+  setup_started=$(date +%s)
+  "${as_root[@]}" debootstrap --variant=minbase trixie "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || {
+    tail -n 30 "$work/debootstrap.log" >&2
+    exit 1
+  }
+  "${as_root[@]}" cp /etc/resolv.conf "$root/etc/resolv.conf"
+  "${as_root[@]}" mount -t proc proc "$root/proc"
+  "${as_root[@]}" chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends swiftlang libc6-dev libssl3t64 tzdata ca-certificates && apt-get clean' \
+    >"$work/apt.log" 2>&1 || {
+    tail -n 30 "$work/apt.log" >&2
+    exit 1
+  }
+  "${as_root[@]}" umount "$root/proc"
+  echo "$recipe" | "${as_root[@]}" tee "$marker" >/dev/null
+  echo "made it in $(( $(date +%s) - setup_started )) s"
+fi
+
+echo "== The core library, its Swift bindings and the corridor CLI"
+# The generated Swift must match the library: every function it calls must be exported.
+bindings_match() {
+  [ -f "$generated/CorridorFFI.swift" ] && [ -f "$generated/CorridorFFIRaw.h" ] \
+    && [ -f "$generated/CorridorFFIRaw.modulemap" ] && [ -f "$library_dir/libcorridor_ffi.so" ] || return 1
+  local exported
+  exported=$(nm -D --defined-only "$library_dir/libcorridor_ffi.so" | awk '{ print $3 }' | grep '^uniffi_corridor_ffi_' | sort -u)
+  [ -z "$(comm -23 <(grep -o 'uniffi_corridor_ffi_[a-z0-9_]*' "$generated/CorridorFFIRaw.h" | sort -u) <(echo "$exported"))" ]
+}
+if ! bindings_match; then
+  scripts/build-bindings.sh --testing
+fi
+[ -x "$library_dir/corridor" ] || cargo build -q -p corridor-cli
+
+echo "== A real hub on loopback serving the starter content, signed with fresh editor keys"
+hub_data="$work/hub"
+mkdir -p "$hub_data"
+"$library_dir/corridor" hub serve --data "$hub_data" --addr 127.0.0.1:0 >/dev/null 2>"$work/hub.log" &
+hub_pid=$!
+hub_address=
+for _ in $(seq 300); do
+  hub_address=$(sed -n 's/.*listening on \([0-9.]*:[0-9]*\).*/\1/p' "$work/hub.log" | head -n 1)
+  [ -n "$hub_address" ] && break
+  kill -0 "$hub_pid" 2>/dev/null || { cat "$work/hub.log" >&2; echo "error: the hub stopped" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$hub_address" ] || { cat "$work/hub.log" >&2; echo "error: the hub did not start" >&2; exit 1; }
+
+editor() {
+  CORRIDOR_KEY_PASSPHRASE="editors keep this passphrase safe" \
+    "$library_dir/corridor" --data-dir "$work/editor" "$@" >>"$work/editor.log" 2>&1 || {
+    cat "$work/editor.log" >&2
+    echo "error: corridor $* failed" >&2
+    exit 1
+  }
+}
+content_repo="$work/repo"
+for key in a b c d e; do editor content keygen --out "$work/$key.key"; done
+editor content init-repo "$content_repo" \
+  --keys "$work/a.key.pub,$work/b.key.pub,$work/c.key.pub" --threshold 2 \
+  --safety-keys "$work/d.key.pub,$work/e.key.pub" --safety-threshold 2
+for key in a b; do editor content sign --repo "$content_repo" --key "$work/$key.key"; done
+editor content publish --repo "$content_repo"
+editor content build "$repo/content" --repo "$content_repo"
+for key in a b d e; do editor content sign --repo "$content_repo" --key "$work/$key.key"; done
+editor content publish --repo "$content_repo"
+mkdir -p "$hub_data/content"
+cp -r "$content_repo" "$hub_data/content/repo"
+rm -rf "$hub_data/content/repo/staged"
+# The shipped root the app would carry, where the chroot can read it.
+mkdir -p "$out"
+cp "$content_repo/root/1.json" "$out/content-root.json"
+
+echo "== Compiling the Swift layer and its tests (swiftc in the chroot)"
+# XCTest cannot discover tests on Linux: each class lists its tests in allTests and main.swift
+# lists the classes. A test left out of either would never run, so that is an error.
+for name in $(grep -ho 'func test[A-Za-z0-9_]*' ios/Tests/*/*.swift | sed 's/^func //' | sort -u); do
+  grep -q "(\"$name\"" ios/Tests/*/*.swift || { echo "error: $name is not in its class's allTests" >&2; exit 1; }
+done
+for class in $(sed -n 's/^.*class \([A-Za-z0-9]*\): XCTestCase.*$/\1/p' ios/Tests/*/*.swift); do
+  grep -q "testCase($class.allTests)" ios/Tests/LinuxSupport/main.swift \
+    || { echo "error: $class is not in ios/Tests/LinuxSupport/main.swift" >&2; exit 1; }
+done
+"${as_root[@]}" mount -t proc proc "$root/proc"
+"${as_root[@]}" mkdir -p "$root$repo"
+"${as_root[@]}" mount --bind "$repo" "$root$repo"
+
+in_chroot() {
+  "${as_root[@]}" chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root LANG=C.UTF-8 TZ=Africa/Maputo "$@"
+}
+
+# Debian's libswiftObservation.so refers to swift::threading::fatal, which no library of the
+# package defines (it is reached only on a fatal threading error); the links allow that one gap.
+swift_flags=(-swift-version 5 -Onone -g -enable-testing -I "$out" -I "$generated"
+  -Xcc "-fmodule-map-file=$generated/CorridorFFIRaw.modulemap" -Xlinker --allow-shlib-undefined)
+sources_of() { find "$@" -name '*.swift' | sort; }
+compile_module() {
+  local name=$1
+  shift
+  in_chroot swiftc "${swift_flags[@]}" -parse-as-library -emit-library -emit-module \
+    -module-name "$name" -emit-module-path "$out/$name.swiftmodule" -o "$out/lib$name.so" \
+    "$@" >"$out/$name.log" 2>&1 || { cat "$out/$name.log" >&2; echo "error: $name did not compile" >&2; exit 1; }
+  grep -h '^/.*warning:' "$out/$name.log" | grep -v "^$generated" | sort -u >&2 || true
+}
+
+compile_module CorridorFFI "$generated/CorridorFFI.swift" -L "$library_dir" -lcorridor_ffi
+compile_module CorridorKit $(sources_of ios/Sources/CorridorKit | sed "s|^|$repo/|") -L "$out" -lCorridorFFI
+compile_module CorridorAppModel $(sources_of ios/Sources/CorridorAppModel | sed "s|^|$repo/|") \
+  -L "$out" -lCorridorKit -lCorridorFFI
+in_chroot swiftc "${swift_flags[@]}" -module-name CorridorTests -o "$out/corridor-tests" \
+  -Xcc "-fmodule-map-file=$repo/ios/Tests/LinuxSupport/module.modulemap" \
+  $(sources_of ios/Tests/CorridorKitTests ios/Tests/CorridorAppModelTests ios/Tests/LinuxSupport | sed "s|^|$repo/|") \
+  -L "$out" -lCorridorAppModel -lCorridorKit -lCorridorFFI -L "$library_dir" -lcorridor_ffi \
+  -Xlinker -l:libcrypto.so.3 >"$out/tests.log" 2>&1 || { cat "$out/tests.log" >&2; echo "error: the tests did not compile" >&2; exit 1; }
+
+echo "== Running the Swift tests"
+in_chroot /usr/bin/env LD_LIBRARY_PATH="$out:$library_dir" \
+  CORRIDOR_TEST_HUB="http://$hub_address" \
+  CORRIDOR_TEST_CONTENT_ROOT="$out/content-root.json" \
+  CORRIDOR_TEST_IOS_DIR="$repo/ios" \
+  "$out/corridor-tests"
+
+echo "iOS Swift tests passed in $(( $(date +%s) - started )) s"
