@@ -28,6 +28,10 @@ pub enum HubError {
     #[error("this data directory holds no hub database yet")]
     NoDatabase,
 
+    /// An operator command needs the session keys, and no hub has started in this directory.
+    #[error("this data directory holds no session keys yet (the hub creates them when it first starts)")]
+    NoSecrets,
+
     #[error("could not listen on {addr}: {reason}")]
     Bind { addr: SocketAddr, reason: String },
 

@@ -3,14 +3,17 @@
 //! sessions, and keeps phones' encrypted backups.
 //!
 //! A seized hub must reveal nothing a phone sealed. It stores report ciphertext it cannot read,
-//! backups encrypted under keys it never sees, session bodies, and only hashes of tokens and
-//! passwords. It never stores or logs a client address; its log holds one line per request
+//! backups encrypted under keys it never sees, sessions as aggregates with every client code
+//! replaced by a keyed hash (the key is in `DATA/session-keys.json`, not in the database), and
+//! only hashes of tokens and passwords. It never stores or logs a client address; its log holds one line per request
 //! (method, route template, status, latency) and never a secret, token, password, lookup id,
 //! report or query string.
 //!
 //! - [`serve`], [`bind`] and [`RunningHub`]: run the HTTP server (plain HTTP; a TLS proxy goes in
 //!   front). [`shutdown_signal`] resolves on SIGTERM or Ctrl-C.
 //! - [`admin`]: the operator's account and token functions, used by the CLI.
+//! - [`reach`]: unique people reached per site, month or quarter and gender (`docs/reach.md`).
+//! - [`secrets`]: the session intake key and the reach key (`DATA/session-keys.json`).
 //! - Inside: `api`, the `/v1` routes (`docs/protocol.md` describes them); `store`, the `Store`
 //!   trait that the handlers use and its SQLite backend; `idempotency` (keys, the in-flight set,
 //!   capped bodies); `auth` (passwords, tokens, roles); `limits` (per-address rate limits, the
@@ -25,7 +28,10 @@ mod config;
 mod content;
 mod error;
 mod idempotency;
+mod intake;
 mod limits;
+pub mod reach;
+pub mod secrets;
 mod server;
 mod store;
 

@@ -26,6 +26,7 @@ use crate::content::CONTENT_DIR;
 use crate::error::HubError;
 use crate::idempotency::InFlight;
 use crate::limits::{GlobalBudget, LoginFailures, RateLimiter};
+use crate::secrets::HubSecrets;
 use crate::store::sqlite::SqliteStore;
 
 /// How often acknowledged reports are purged and old keys and tokens removed (also at start).
@@ -44,16 +45,17 @@ pub struct RunningHub {
     config: HubConfig,
 }
 
-/// Creates the data directory, `hub.db` and `content/` if missing, opens the database and binds
+/// Creates the data directory, `hub.db`, `session-keys.json` and `content/` if missing, opens the database and binds
 /// `config.addr` (port 0 picks a free port; see [`RunningHub::local_addr`]).
 pub async fn bind(config: HubConfig) -> Result<RunningHub, HubError> {
     let data_dir = config.data_dir.clone();
-    let (store, content_root) = tokio::task::spawn_blocking(move || -> Result<_, HubError> {
+    let (store, secrets, content_root) = tokio::task::spawn_blocking(move || -> Result<_, HubError> {
         let store = SqliteStore::open(&data_dir)?;
+        let secrets = HubSecrets::load_or_create(&data_dir)?;
         let content = data_dir.join(CONTENT_DIR);
         std::fs::create_dir_all(&content)?;
         let content_root = std::fs::canonicalize(&content)?;
-        Ok((store, content_root))
+        Ok((store, secrets, content_root))
     })
     .await
     .map_err(|_| HubError::Internal("opening the database panicked".into()))??;
@@ -65,6 +67,7 @@ pub async fn bind(config: HubConfig) -> Result<RunningHub, HubError> {
     let password_lanes = std::thread::available_parallelism().map_or(1, |count| count.get().min(4));
     let state = Arc::new(Shared {
         store: Arc::new(store),
+        secrets: Arc::new(secrets),
         in_flight: Arc::new(InFlight::default()),
         report_limiter: RateLimiter::new(config.report_rate_per_minute),
         login_limiter: RateLimiter::new(config.login_rate_per_minute),

@@ -29,11 +29,14 @@ use crate::config::Retention;
 use crate::error::{ApiError, HubError};
 use crate::idempotency::InFlight;
 use crate::limits::{self, GlobalBudget, LoginFailures, RateLimiter};
+use crate::secrets::HubSecrets;
 use crate::store::{Caller, IdempotencyRecord, Refusal, Store, StoredResponse, WriteOp, WriteOutcome};
 
 /// What every handler shares.
 pub(crate) struct Shared {
     pub store: Arc<dyn Store>,
+    /// The session intake key and the reach key (`DATA/session-keys.json`).
+    pub secrets: Arc<HubSecrets>,
     pub in_flight: Arc<InFlight>,
     pub report_limiter: RateLimiter,
     pub login_limiter: RateLimiter,
@@ -66,6 +69,7 @@ pub(crate) fn router(state: AppState, time_limits: TimeLimits) -> Router {
         .route("/v1/crt/reports/{report_id}", get(crt::sealed_report))
         .route("/v1/crt/reports/{report_id}/ack", post(crt::acknowledge))
         .route("/v1/sessions", post(sessions::submit))
+        .route("/v1/sessions/intake-key", get(sessions::intake_key))
         .route(
             "/v1/backups/{lookup_id}",
             put(backups::put).get(backups::get).delete(backups::delete),
@@ -228,6 +232,9 @@ pub(crate) async fn run_write(state: &AppState, record: IdempotencyRecord, op: W
         )),
         WriteOutcome::Refused(Refusal::Forbidden) => Err(ApiError::forbidden("this is not yours to change")),
         WriteOutcome::Refused(Refusal::NotFound) => Err(ApiError::not_found()),
+        WriteOutcome::Refused(Refusal::Unprocessable { code, message }) => {
+            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message))
+        }
     }
 }
 

@@ -1,18 +1,28 @@
-//! Peer-educator session intake: `POST /v1/sessions`, for the account's own sites, deduplicated
-//! forever by `session_id`.
+//! Peer-educator session intake: `GET /v1/sessions/intake-key` (the key tablets seal sessions
+//! to) and `POST /v1/sessions` (a sealed session of one of the account's sites), deduplicated
+//! forever by `session_id`. The hub opens each session, stores every attendee code only as a
+//! keyed hash (`crate::secrets`) and the rest as aggregates, and keeps neither the sealed bytes
+//! nor the opened ones.
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use corridor_core::sync::wire::{is_valid_site, Role, SessionSubmission, MAX_JSON_BODY_LEN, MAX_SESSION_BODY_LEN};
+use corridor_core::sync::wire::{is_valid_site, Role, SessionSubmission, MAX_JSON_BODY_LEN};
 
-use super::{authenticate, parse_json, run_write, unix_now, AppState};
+use super::{authenticate, json_response, parse_json, run_write, unix_now, AppState};
 use crate::error::ApiError;
 use crate::idempotency::{fingerprint, key_of, read_body};
+use crate::intake;
 use crate::store::{IdempotencyRecord, WriteOp};
 
 const SUBMIT_ROUTE: &str = "POST /v1/sessions";
+
+pub(super) async fn intake_key(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let caller = authenticate(&state, &headers).await?;
+    caller.require_role(Role::Educator)?;
+    Ok(json_response(StatusCode::OK, &state.secrets.intake_public()))
+}
 
 pub(super) async fn submit(
     State(state): State<AppState>,
@@ -32,25 +42,18 @@ pub(super) async fn submit(
     if !caller.has_site(&submission.site) {
         return Err(ApiError::forbidden("site: not one of this account's sites"));
     }
-    let session_body =
-        serde_json::to_vec(&submission.body).map_err(|_| ApiError::bad_request("body: cannot be encoded"))?;
-    if session_body.len() > MAX_SESSION_BODY_LEN {
-        return Err(ApiError::too_large(format!(
-            "body: larger than {MAX_SESSION_BODY_LEN} bytes of JSON"
-        )));
-    }
+    let now = unix_now();
     let record = IdempotencyRecord {
         scope,
         route: SUBMIT_ROUTE,
         key,
         fingerprint: fingerprint(&[], &bytes),
-        now: unix_now(),
+        now,
     };
-    let op = WriteOp::SubmitSession {
-        session_id: submission.session_id,
-        site: submission.site,
-        body: session_body,
-        user_id: caller.user_id,
-    };
-    run_write(&state, record, op).await
+    // Opening (X25519, ChaCha20-Poly1305 over up to 256 KiB) and hashing up to a thousand codes
+    // is CPU work: off the async threads.
+    let secrets = std::sync::Arc::clone(&state.secrets);
+    let user_id = caller.user_id;
+    let prepared = tokio::task::spawn_blocking(move || intake::prepare(&secrets, &submission, user_id, now)).await??;
+    run_write(&state, record, WriteOp::SubmitSession(Box::new(prepared))).await
 }

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::config::Retention;
 use crate::error::HubError;
+use crate::intake::SessionRecord;
 
 pub type Result<T, E = HubError> = std::result::Result<T, E>;
 
@@ -44,14 +45,11 @@ pub enum WriteOp {
         user_id: i64,
         purge_after_secs: i64,
     },
-    /// An educator's session; deduplicated forever by `session_id` like reports. `body` is the
-    /// JSON encoding of the submission's `body`.
-    SubmitSession {
-        session_id: Uuid,
-        site: String,
-        body: Vec<u8>,
-        user_id: i64,
-    },
+    /// An educator's session or correction, opened and hashed (no code in it); deduplicated
+    /// forever by `session_id` through its keyed digest (the same digest: the original receipt
+    /// with 200; another: [`Refusal::IdConflict`]). A correction needs its original at the hub,
+    /// not itself a correction, of the same site ([`Refusal::Unprocessable`] otherwise).
+    SubmitSession(Box<SessionRecord>),
     /// Creates (201) or, with the same write token, replaces (200) a backup.
     PutBackup {
         lookup_id: String,
@@ -107,6 +105,8 @@ pub enum Refusal {
     Forbidden,
     /// Nothing there the caller may see.
     NotFound,
+    /// 422 with this error code and message (a correction of a session the hub does not have).
+    Unprocessable { code: &'static str, message: &'static str },
 }
 
 /// An authenticated account, as a request sees it.

@@ -28,6 +28,7 @@ use super::{
 use crate::auth::sha256;
 use crate::config::Retention;
 use crate::error::HubError;
+use crate::intake::SessionRecord;
 
 /// The database's file name inside the data directory.
 pub const DATABASE_FILE: &str = "hub.db";
@@ -38,12 +39,66 @@ const MAX_IDLE_READERS: usize = 8;
 const LAST_USED_RESOLUTION_SECS: i64 = 60;
 
 pub(crate) static SCHEMA: Schema = Schema {
-    current: 1,
-    create: CREATE_V1,
-    upgrades: &[],
+    current: 2,
+    create: concat!(common_tables!(), sessions_v2!()),
+    upgrades: &[(1, UPGRADE_V1_TO_V2)],
 };
 
-const CREATE_V1: &str = "
+/// Version 1 kept each session's plaintext JSON body (codes included). Version 2 keeps only
+/// keyed hashes and aggregates; those bodies cannot be turned into that without the tablet's
+/// sealed upload, so they are dropped (with `secure_delete` their pages are overwritten).
+const UPGRADE_V1_TO_V2: &str = concat!("DROP TABLE sessions;", sessions_v2!());
+
+/// Sessions (schema 2): one row per session or correction, no code anywhere. `attendance` has
+/// one row per person and session under the keyed hash of their code (its rowid is the order
+/// of receipt); `walk_ins` holds signed counts. `month` is `YYYY-MM` in the programme's time.
+macro_rules! sessions_v2 {
+    () => {
+        "
+CREATE TABLE sessions (
+    session_id TEXT PRIMARY KEY,
+    corrects TEXT REFERENCES sessions(session_id),
+    site TEXT NOT NULL,
+    month TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    closed_at INTEGER NOT NULL,
+    submitted_by INTEGER NOT NULL REFERENCES users(id),
+    received_at INTEGER NOT NULL,
+    digest BLOB NOT NULL,
+    summary TEXT NOT NULL
+);
+CREATE INDEX sessions_by_original ON sessions(corrects) WHERE corrects IS NOT NULL;
+CREATE TABLE attendance (
+    session_id TEXT NOT NULL REFERENCES sessions(session_id),
+    code_hash BLOB NOT NULL,
+    site TEXT NOT NULL,
+    month TEXT NOT NULL,
+    gender TEXT,
+    age_band TEXT,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (session_id, code_hash)
+);
+CREATE INDEX attendance_by_month ON attendance(month, site);
+CREATE INDEX attendance_by_person ON attendance(code_hash, month);
+CREATE TABLE walk_ins (
+    session_id TEXT NOT NULL REFERENCES sessions(session_id),
+    site TEXT NOT NULL,
+    month TEXT NOT NULL,
+    gender TEXT NOT NULL,
+    age_band TEXT NOT NULL,
+    count INTEGER NOT NULL
+);
+CREATE INDEX walk_ins_by_month ON walk_ins(month, site);
+"
+    };
+}
+use sessions_v2;
+
+/// Every table but the sessions (as version 1 created them).
+macro_rules! common_tables {
+    () => {
+        "
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
@@ -84,14 +139,6 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_inbox ON reports(site, received_at, report_id);
 CREATE INDEX reports_to_purge ON reports(acknowledged_at) WHERE purged_at IS NULL;
-CREATE TABLE sessions (
-    session_id TEXT PRIMARY KEY,
-    site TEXT NOT NULL,
-    body BLOB NOT NULL,
-    body_sha256 BLOB NOT NULL,
-    submitted_by INTEGER NOT NULL REFERENCES users(id),
-    received_at INTEGER NOT NULL
-);
 CREATE TABLE backups (
     lookup_id TEXT PRIMARY KEY,
     write_token_sha256 BLOB NOT NULL,
@@ -110,6 +157,22 @@ CREATE TABLE idempotency (
     PRIMARY KEY (scope, route, key)
 ) WITHOUT ROWID;
 CREATE INDEX idempotency_by_age ON idempotency(created_at);
+"
+    };
+}
+use common_tables;
+
+/// Version 1's sessions table, for the upgrade test.
+#[cfg(test)]
+const SESSIONS_V1: &str = "
+CREATE TABLE sessions (
+    session_id TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    body BLOB NOT NULL,
+    body_sha256 BLOB NOT NULL,
+    submitted_by INTEGER NOT NULL REFERENCES users(id),
+    received_at INTEGER NOT NULL
+);
 ";
 
 pub struct SqliteStore {
@@ -142,7 +205,7 @@ impl SqliteStore {
         SqliteStore::open(data_dir)
     }
 
-    fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let pooled = lock(&self.readers).pop();
         let connection = match pooled {
             Some(connection) => connection,
@@ -331,42 +394,105 @@ fn ack_report(
     Ok(Ok(StoredResponse::json(200, &acknowledgement)?))
 }
 
-fn submit_session(
-    transaction: &Transaction,
-    session_id: Uuid,
-    site: &str,
-    body: &[u8],
-    user_id: i64,
-    now: i64,
-) -> Result<Answer> {
-    let id_text = session_id.to_string();
-    // `body` is serde_json's re-encoding of the submitted value (object keys sorted, no
-    // whitespace), so the same session sent twice hashes the same however it was formatted.
-    let body_sha256 = sha256(body);
-    let existing: Option<(String, Vec<u8>, i64)> = transaction
+fn submit_session(transaction: &Transaction, record: &SessionRecord, now: i64) -> Result<Answer> {
+    let id_text = record.session_id.to_string();
+    let existing: Option<(Vec<u8>, i64)> = transaction
         .query_row(
-            "SELECT site, body_sha256, received_at FROM sessions WHERE session_id = ?1",
+            "SELECT digest, received_at FROM sessions WHERE session_id = ?1",
             [&id_text],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
-    if let Some((stored_site, stored_sha256, received_at)) = existing {
-        if stored_site != site || stored_sha256 != body_sha256 {
+    if let Some((stored_digest, received_at)) = existing {
+        // The digest covers the whole upload, its site included.
+        if !crate::auth::hashes_equal(&hash_array(stored_digest)?, &record.digest) {
             return Ok(Err(Refusal::IdConflict));
         }
         let receipt = SessionReceipt {
-            session_id,
+            session_id: record.session_id,
             received_at,
         };
         return Ok(Ok(StoredResponse::json(200, &receipt)?));
     }
+    let (month, started_at) = match record.corrects {
+        None => (record.month.clone(), record.started_at),
+        Some(original) => {
+            let found: Option<(Option<String>, String, String, i64)> = transaction
+                .query_row(
+                    "SELECT corrects, site, month, started_at FROM sessions WHERE session_id = ?1",
+                    [original.to_string()],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                )
+                .optional()?;
+            let refuse = |message: &'static str| {
+                Ok(Err(Refusal::Unprocessable {
+                    code: crate::intake::INVALID_SESSION,
+                    message,
+                }))
+            };
+            match found {
+                None => return refuse("corrects: the hub has no session with that id (send the session first)"),
+                Some((Some(_), _, _, _)) => {
+                    return refuse("corrects: that is a correction itself; correct the original session")
+                }
+                Some((None, site, _, _)) if site != record.site => {
+                    return refuse("corrects: the corrected session is of another site")
+                }
+                Some((None, _, month, started_at)) => (month, started_at),
+            }
+        }
+    };
     transaction.execute(
-        "INSERT INTO sessions (session_id, site, body, body_sha256, submitted_by, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![id_text, site, body, &body_sha256[..], user_id, now],
+        "INSERT INTO sessions (session_id, corrects, site, month, kind, started_at, closed_at, submitted_by,
+                               received_at, digest, summary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            id_text,
+            record.corrects.map(|original| original.to_string()),
+            record.site,
+            month,
+            record.kind,
+            started_at,
+            record.closed_at,
+            record.submitted_by,
+            now,
+            &record.digest[..],
+            record.summary
+        ],
     )?;
+    if let Some(original) = record.corrects {
+        let original = original.to_string();
+        let mut remove = transaction.prepare(
+            "DELETE FROM attendance WHERE code_hash = ?1
+               AND session_id IN (SELECT ?2 UNION ALL SELECT session_id FROM sessions WHERE corrects = ?2)",
+        )?;
+        for code_hash in &record.removed {
+            remove.execute(params![&code_hash[..], original])?;
+        }
+    }
+    let mut attend = transaction.prepare(
+        "INSERT INTO attendance (session_id, code_hash, site, month, gender, age_band, seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for line in &record.attendees {
+        attend.execute(params![
+            id_text,
+            &line.code_hash[..],
+            record.site,
+            month,
+            line.gender,
+            line.age_band,
+            started_at
+        ])?;
+    }
+    let mut walk_in = transaction.prepare(
+        "INSERT INTO walk_ins (session_id, site, month, gender, age_band, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (gender, age_band, count) in &record.walk_ins {
+        walk_in.execute(params![id_text, record.site, month, gender, age_band, count])?;
+    }
     let receipt = SessionReceipt {
-        session_id,
+        session_id: record.session_id,
         received_at: now,
     };
     Ok(Ok(StoredResponse::json(201, &receipt)?))
@@ -460,12 +586,7 @@ impl Store for SqliteStore {
                     user_id,
                     purge_after_secs,
                 } => ack_report(transaction, *report_id, sites, *user_id, *purge_after_secs, now)?,
-                WriteOp::SubmitSession {
-                    session_id,
-                    site,
-                    body,
-                    user_id,
-                } => submit_session(transaction, *session_id, site, body, *user_id, now)?,
+                WriteOp::SubmitSession(session) => submit_session(transaction, session, now)?,
                 WriteOp::PutBackup {
                     lookup_id,
                     write_token_sha256,
@@ -950,6 +1071,62 @@ mod tests {
             }
         }
         assert!(checked >= 2);
+    }
+
+    fn schema_of(path: &Path) -> Vec<(String, String, Option<String>)> {
+        let connection = Connection::open(path).unwrap();
+        let mut statement = connection
+            .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+            .unwrap();
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap();
+        rows
+    }
+
+    /// A version 1 database (plaintext session bodies) is brought to version 2 with the same
+    /// tables and indexes as a fresh one, and the old bodies are gone.
+    #[test]
+    fn a_version_1_database_migrates_to_the_fresh_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old");
+        std::fs::create_dir(&old).unwrap();
+        {
+            let connection = Connection::open(old.join(DATABASE_FILE)).unwrap();
+            connection.execute_batch(concat!(common_tables!(), "\n")).unwrap();
+            connection.execute_batch(SESSIONS_V1).unwrap();
+            connection
+                .execute_batch(
+                    "INSERT INTO users (username, role, password_hash, password_salt, kdf_memory_kib, kdf_iterations,
+                                        kdf_parallelism, created_at)
+                     VALUES ('educator', 'educator', x'00', x'00', 1, 1, 1, 0);
+                     INSERT INTO sessions VALUES ('s', 'beitbridge', 'PLAINTEXT-BODY', x'00', 1, 0);
+                     PRAGMA user_version = 1;",
+                )
+                .unwrap();
+        }
+        drop(SqliteStore::open(&old).unwrap());
+        let fresh = dir.path().join("fresh");
+        drop(SqliteStore::open(&fresh).unwrap());
+        assert_eq!(
+            schema_of(&old.join(DATABASE_FILE)),
+            schema_of(&fresh.join(DATABASE_FILE))
+        );
+        let connection = Connection::open(old.join(DATABASE_FILE)).unwrap();
+        let version: u32 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA.current);
+        let users: i64 = connection
+            .query_row("SELECT count(*) FROM users", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(users, 1, "accounts survive the upgrade");
+        let sessions: i64 = connection
+            .query_row("SELECT count(*) FROM sessions", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(sessions, 0);
     }
 
     #[test]

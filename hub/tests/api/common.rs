@@ -3,7 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use corridor_core::sync::wire::{LoginResponse, Role, SecretString, Uuid, IDEMPOTENCY_KEY_HEADER};
+use corridor_core::codes::ClientCode;
+use corridor_core::reports::seal::{seal_as, SealKind, TeamPublicKey};
+use corridor_core::sessions::upload::{AgeBand, Attendee, Gender, SessionKind, SessionUpload, WalkIns, UPLOAD_VERSION};
+use corridor_core::sync::wire::{LoginResponse, Role, SecretString, SessionIntakeKey, Uuid, IDEMPOTENCY_KEY_HEADER};
 use corridor_hub::{admin, HubConfig, HubError};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
@@ -120,6 +123,33 @@ impl TestHub {
             .unwrap()
     }
 
+    /// The hub's session intake key, as an educator's tablet fetches it.
+    pub async fn intake_key(&self, token: &str) -> TeamPublicKey {
+        let response = self
+            .request(Method::GET, "/v1/sessions/intake-key")
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let key: SessionIntakeKey = response.json().await.unwrap();
+        TeamPublicKey {
+            key_id: key.key_id,
+            public: hex::decode(&key.x25519_public).unwrap().try_into().unwrap(),
+        }
+    }
+
+    /// Posts a session submission body under `idempotency_key`.
+    pub async fn submit_session(&self, token: &str, idempotency_key: &str, body: &Value) -> Response {
+        self.request(Method::POST, "/v1/sessions")
+            .bearer_auth(token)
+            .header(IDEMPOTENCY_KEY_HEADER, idempotency_key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Sends raw bytes on a fresh connection and reads the answer until the hub closes it.
     pub async fn raw(&self, request: &str) -> RawResponse {
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
@@ -145,6 +175,63 @@ pub fn report_body(report_id: Uuid, site: &str, sealed: &[u8]) -> Value {
         "site": site,
         "sealed": base64::engine::general_purpose::STANDARD.encode(sealed),
     })
+}
+
+/// A closed group session at `site` an hour ago with these attendees (canonical codes), a
+/// walk-in and a note.
+pub fn session_upload(site: &str, codes: &[String]) -> SessionUpload {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    SessionUpload {
+        version: UPLOAD_VERSION,
+        session_id: Uuid::new_v4(),
+        corrects: None,
+        site: site.into(),
+        kind: SessionKind::Group,
+        started_at: now - 3600,
+        closed_at: now - 60,
+        modules: vec!["prep-basics".into()],
+        attendees: codes
+            .iter()
+            .map(|code| Attendee {
+                code: code.clone(),
+                gender: Some(Gender::Female),
+                age_band: Some(AgeBand::From18To24),
+            })
+            .collect(),
+        removed_attendees: vec![],
+        walk_ins: vec![WalkIns {
+            gender: Gender::Male,
+            age_band: AgeBand::From25To29,
+            count: 2,
+        }],
+        commodities: vec![],
+        referrals: vec![],
+        quiz: vec![],
+        notes: None,
+    }
+}
+
+/// A fresh client code in its canonical form.
+pub fn client_code() -> String {
+    ClientCode::generate().unwrap().as_str().to_owned()
+}
+
+/// The submission body of `upload` sealed as `kind` to `key`.
+pub fn session_body_as(kind: SealKind, key: &TeamPublicKey, upload: &SessionUpload) -> Value {
+    use base64::Engine;
+    let sealed = seal_as(kind, &upload.to_json().unwrap(), key).unwrap();
+    json!({
+        "session_id": upload.session_id,
+        "site": upload.site,
+        "sealed": base64::engine::general_purpose::STANDARD.encode(sealed),
+    })
+}
+
+pub fn session_body(key: &TeamPublicKey, upload: &SessionUpload) -> Value {
+    session_body_as(SealKind::Session, key, upload)
 }
 
 pub fn key() -> String {

@@ -1,10 +1,9 @@
 use corridor_core::sync::wire::{codes, Role, Uuid, IDEMPOTENCY_KEY_HEADER};
 use corridor_hub::admin;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{error_code, key, report_body, status_and_body, TestHub};
+use crate::common::{error_code, key, report_body, session_body, session_upload, status_and_body, TestHub};
 
 #[tokio::test]
 async fn a_retry_while_the_first_attempt_uploads_is_told_to_wait() {
@@ -51,15 +50,10 @@ async fn keys_are_scoped_per_caller() {
     let one = hub.account("educator-one", Role::Educator, &["beitbridge"]).await;
     let two = hub.account("educator-two", Role::Educator, &["beitbridge"]).await;
     let shared_key = key();
+    let intake = hub.intake_key(&one).await;
     for token in [&one, &two] {
-        let response = hub
-            .request(Method::POST, "/v1/sessions")
-            .bearer_auth(token)
-            .header(IDEMPOTENCY_KEY_HEADER, &shared_key)
-            .json(&json!({"session_id": Uuid::new_v4(), "site": "beitbridge", "body": {}}))
-            .send()
-            .await
-            .unwrap();
+        let body = session_body(&intake, &session_upload("beitbridge", &[]));
+        let response = hub.submit_session(token, &shared_key, &body).await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
     // The anonymous scope is another caller too.

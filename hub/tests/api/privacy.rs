@@ -2,7 +2,7 @@ use corridor_core::sync::wire::{Role, Uuid, IDEMPOTENCY_KEY_HEADER};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{key, TestHub, PASSWORD};
+use crate::common::{key, session_body, session_upload, TestHub, PASSWORD};
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|window| window == needle)
@@ -18,14 +18,12 @@ async fn the_database_holds_no_address_token_or_password() {
         .submit_report(Uuid::new_v4(), "beitbridge", b"SEALED-MARKER-7d2e")
         .await;
     assert_eq!(report.status(), StatusCode::CREATED);
+    let mut upload = session_upload("beitbridge", &[]);
+    upload.notes = Some("SESSION-MARKER-4b1a".into());
+    let intake = hub.intake_key(&educator).await;
     let session = hub
-        .request(Method::POST, "/v1/sessions")
-        .bearer_auth(&educator)
-        .header(IDEMPOTENCY_KEY_HEADER, key())
-        .json(&json!({"session_id": Uuid::new_v4(), "site": "beitbridge", "body": {"note": "SESSION-MARKER-4b1a"}}))
-        .send()
-        .await
-        .unwrap();
+        .submit_session(&educator, &key(), &session_body(&intake, &upload))
+        .await;
     assert_eq!(session.status(), StatusCode::CREATED);
     let write_token = "9f".repeat(32);
     let backup = hub
