@@ -13,6 +13,17 @@ public final class HomeViewModel {
     public private(set) var upcoming: [ScheduledNotification] = []
     public private(set) var message: Message?
 
+    /// The reminder kinds the core knows (`Kind::name`), each with a localised title.
+    public nonisolated static let reminderKinds = [
+        "prep_refill", "hiv_test", "sti_screening", "contraceptive_injection", "art_refill", "pep_course",
+        "clinic_visit", "counselling", "daily_pill", "custom",
+    ]
+
+    /// The Localizable.strings key of a reminder's title when the person gave it no label.
+    public nonisolated static func titleKey(for reminder: ReminderInfo) -> String {
+        "reminder.kind." + (reminderKinds.contains(reminder.kind) ? reminder.kind : "custom")
+    }
+
     private let session: ProfileSession
     private let book: Reminders
     private let scheduler: NotificationScheduler?

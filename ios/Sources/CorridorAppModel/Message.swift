@@ -25,7 +25,7 @@ public enum MessageKeys {
         "learn.upToDate", "learn.installed",
         "report.noTeamKeys", "report.queued",
         "educator.loggedIn",
-    ]
+    ] + HomeViewModel.reminderKinds.map { "reminder.kind." + $0 }
 
     /// The key for an error from the core, for any screen after the PIN.
     public static func forError(_ error: Error) -> Message {

@@ -1,4 +1,5 @@
 import CorridorAppModel
+import CorridorFFI
 import Foundation
 import XCTest
 
@@ -74,7 +75,23 @@ final class StringsTests: XCTestCase {
         }
     }
 
+    func testInfoPlistNamesTheCoverOffersEveryCoverIconAndDrainsTheOutboxInTheBackground() throws {
+        let url = try TestEnvironment.appDirectory.appendingPathComponent("App/Info.plist")
+        let plist = try XCTUnwrap(
+            try PropertyListSerialization.propertyList(from: Data(contentsOf: url), format: nil) as? [String: Any]
+        )
+        XCTAssertEqual(plist["CFBundleDisplayName"] as? String, "Calculator")
+        let icons = try XCTUnwrap((plist["CFBundleIcons"] as? [String: Any])?["CFBundleAlternateIcons"] as? [String: Any])
+        for cover in covers() where cover.id != "calculator" {
+            XCTAssertNotNil(icons[cover.iconName], "an alternate icon for the \(cover.id) cover")
+        }
+        XCTAssertEqual(plist["BGTaskSchedulerPermittedIdentifiers"] as? [String], ["org.corridor.outbox"])
+        XCTAssertEqual(plist["UIBackgroundModes"] as? [String], ["fetch"])
+    }
+
     static let allTests = [
+        ("testInfoPlistNamesTheCoverOffersEveryCoverIconAndDrainsTheOutboxInTheBackground",
+         testInfoPlistNamesTheCoverOffersEveryCoverIconAndDrainsTheOutboxInTheBackground),
         ("testEnglishAndPortugueseHaveTheSameKeysAndEveryKeyInUse", testEnglishAndPortugueseHaveTheSameKeysAndEveryKeyInUse),
         ("testTheInstalledNameIsTheCoverAndNothingShownBeforeThePinRevealsTheApp",
          testTheInstalledNameIsTheCoverAndNothingShownBeforeThePinRevealsTheApp),

@@ -9,5 +9,6 @@ XCTMain([
     testCase(DataProtectionTests.allTests),
     testCase(CalculatorTests.allTests),
     testCase(ReportAndLearnTests.allTests),
+    testCase(SettingsTests.allTests),
     testCase(StringsTests.allTests),
 ])

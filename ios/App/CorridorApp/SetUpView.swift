@@ -1,0 +1,29 @@
+import CorridorAppModel
+import SwiftUI
+
+/// First launch: the PIN twice, and the code on a clinic card if the person has one.
+struct SetUpView: View {
+    @Bindable var model: SetUpViewModel
+
+    var body: some View {
+        NavigationStack {
+            Form {
+                Section(footer: Text(L("setup.pinHint"))) {
+                    SecureField(L("setup.pin"), text: $model.pin).keyboardType(.numberPad)
+                    SecureField(L("setup.confirm"), text: $model.confirmation).keyboardType(.numberPad)
+                }
+                Section(footer: Text(L("setup.codeHint"))) {
+                    TextField(L("setup.code"), text: $model.clinicCardCode)
+                        .textInputAutocapitalization(.characters)
+                        .autocorrectionDisabled()
+                }
+                if let message = model.message {
+                    Text(text(message)).foregroundStyle(.red)
+                }
+                Button(L("setup.start")) { Task { await model.setUp() } }
+                    .disabled(model.busy)
+            }
+            .navigationTitle(L("setup.title"))
+        }
+    }
+}
