@@ -13,6 +13,7 @@ mod output;
 mod pin_input;
 mod remind;
 mod report;
+mod session;
 mod shell;
 
 use std::path::PathBuf;
@@ -147,6 +148,12 @@ enum Command {
     Report {
         #[command(subcommand)]
         command: report::ReportCommand,
+    },
+    /// Peer-educator sessions on a shared tablet (--profile NAME): attendance by client code,
+    /// walk-ins, commodities, referrals; close, correct, sync; your own numbers.
+    Session {
+        #[command(subcommand)]
+        command: session::SessionCommand,
     },
     /// Send what waits in the outbox (reports, sessions) to the hub.
     Sync {
@@ -626,6 +633,11 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
             let vault = open_vault(&dir)?;
             let session = unlock(&vault, profile, out)?;
             report::run(&session, command, out)?;
+        }
+        Command::Session { command } => {
+            let vault = open_vault(&dir)?;
+            let session = unlock(&vault, profile, out)?;
+            session::run(&session, command, out)?;
         }
         Command::Sync { target, wait } => hub::run_sync(&open_vault(&dir)?, target, *wait, out)?,
         Command::Outbox { command } => hub::run_outbox(&open_vault(&dir)?, command, out)?,

@@ -977,6 +977,13 @@ impl Vault {
         }
         DeviceStore::open(&self.inner.dir, self.inner.strengthener.as_ref())
     }
+
+    /// The device store's path and key, for the decrypted-page scanner of the tests.
+    #[cfg(feature = "test-support")]
+    pub fn testing_device_database(&self) -> Result<(PathBuf, SecretKey)> {
+        let key = crate::kdf::device_key(self.inner.strengthener.as_ref(), "device-store")?;
+        Ok((DeviceStore::path_in(&self.inner.dir), key))
+    }
 }
 
 fn summaries(listing: &listing::Listing) -> Vec<ProfileSummary> {
