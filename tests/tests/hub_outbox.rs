@@ -6,6 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use corridor_core::platform::SoftwareKeyStrengthener;
+use corridor_core::reports::seal::{seal_as, SealKind};
+use corridor_core::sessions::upload::{AgeBand, Gender, SessionKind, SessionUpload, WalkIns, UPLOAD_VERSION};
+use corridor_core::sync::account;
 use corridor_core::sync::outbox::{self, OutboxAuth};
 use corridor_core::sync::wire::{ReportSubmission, SessionSubmission, Uuid};
 use corridor_core::sync::PreparedRequest;
@@ -171,10 +174,54 @@ fn a_revoked_tablet_keeps_its_sessions_until_it_logs_in_again() {
         &["setup", "--role", "educator", "--name", "Ana"],
     );
     assert_eq!(setup.code, 0);
-    let session = |site: &str| SessionSubmission {
-        session_id: Uuid::new_v4(),
-        site: site.into(),
-        body: serde_json::json!({ "topic": "prep", "attendance": 9 }),
+    // Another tablet logged in as ana fetched the hub's intake key: sessions are sealed to it.
+    let other = tempfile::tempdir().unwrap();
+    let setup_other = corridor(
+        other.path(),
+        &[("CORRIDOR_PIN", PIN)],
+        &["setup", "--role", "educator", "--name", "Bo"],
+    );
+    assert_eq!(setup_other.code, 0);
+    let other_login = corridor(
+        other.path(),
+        &[("CORRIDOR_HUB_PASSWORD", PASSWORD)],
+        &["hub", "login", "--hub", &hub.url(), "--user", "ana"],
+    );
+    assert_eq!(other_login.code, 0, "{}", other_login.stderr);
+    let intake_key = account::intake_key(&vault_of(other.path()).device_store().unwrap())
+        .unwrap()
+        .expect("an educator's login keeps the hub's intake key");
+    let session = |site: &str| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let upload = SessionUpload {
+            version: UPLOAD_VERSION,
+            session_id: Uuid::new_v4(),
+            corrects: None,
+            site: site.into(),
+            kind: SessionKind::Group,
+            started_at: now - 3600,
+            closed_at: now,
+            modules: vec![],
+            attendees: vec![],
+            removed_attendees: vec![],
+            walk_ins: vec![WalkIns {
+                gender: Gender::Female,
+                age_band: AgeBand::From25To29,
+                count: 9,
+            }],
+            commodities: vec![],
+            referrals: vec![],
+            quiz: vec![],
+            notes: None,
+        };
+        SessionSubmission {
+            session_id: upload.session_id,
+            site: site.into(),
+            sealed: seal_as(SealKind::Session, &upload.to_json().unwrap(), &intake_key).unwrap(),
+        }
     };
 
     // Not logged in yet: the session waits and the sync says so.
