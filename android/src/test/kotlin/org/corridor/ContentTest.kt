@@ -23,43 +23,21 @@ import org.junit.jupiter.api.assertThrows
  * shows, searches and answers a quiz.
  */
 class ContentTest {
-    private lateinit var work: File
     private lateinit var phoneDir: File
     private lateinit var testHub: TestHub
-
-    private val passphrase = mapOf("CORRIDOR_KEY_PASSPHRASE" to "editors keep this passphrase safe")
+    private lateinit var programme: TestProgramme
 
     @BeforeEach
     fun publish() {
-        work = Files.createTempDirectory("corridor-content").toFile()
         phoneDir = Files.createTempDirectory("corridor-phone").toFile()
         testHub = TestHub()
-        val source = File(System.getProperty("corridor.content.src") ?: error("corridor.content.src is not set"))
-        val repo = File(work, "repo")
-        val keys = listOf("a", "b", "c", "d", "e").associateWith { File(work, "$it.key").absolutePath }
-        val editorData = File(work, "editor").absolutePath
-        fun cli(vararg args: String) = corridor("--data-dir", editorData, *args, env = passphrase)
-        keys.values.forEach { cli("content", "keygen", "--out", it) }
-        cli(
-            "content", "init-repo", repo.absolutePath,
-            "--keys", listOf("a", "b", "c").joinToString(",") { "${keys[it]}.pub" }, "--threshold", "2",
-            "--safety-keys", listOf("d", "e").joinToString(",") { "${keys[it]}.pub" }, "--safety-threshold", "2",
-        )
-        fun signAndPublish(vararg signers: String) {
-            signers.forEach { cli("content", "sign", "--repo", repo.absolutePath, "--key", keys.getValue(it)) }
-            cli("content", "publish", "--repo", repo.absolutePath)
-        }
-        signAndPublish("a", "b")
-        cli("content", "build", source.absolutePath, "--repo", repo.absolutePath)
-        signAndPublish("a", "b", "d", "e")
-        repo.copyRecursively(File(testHub.dataDir, "content/repo"))
-        File(testHub.dataDir, "content/repo/staged").deleteRecursively()
+        programme = TestProgramme(testHub)
     }
 
     @AfterEach
     fun cleanUp() {
+        programme.close()
         testHub.close()
-        work.deleteRecursively()
         phoneDir.deleteRecursively()
     }
 
@@ -67,11 +45,11 @@ class ContentTest {
     fun `a phone updates from the repository, reads, searches and answers a quiz`() = runBlocking<Unit> {
         CorridorVault.open(phoneDir, HmacKeyStrengthener(ByteArray(32))).use { corridor ->
             val session = corridor.vault.setupPersonal(PIN)
-            val shippedRoot = File(work, "repo/root/1.json").readBytes()
+            val shippedRoot = programme.shippedRoot
             assertEquals(1uL, corridor.vault.trustContentRoot(shippedRoot))
             assertThrows<CorridorException.ContentRejected> { corridor.vault.trustContentRoot("{}".toByteArray()) }
 
-            Hub(HubSettings("${testHub.url}/v1/content/repo/", emptyList(), emptyList())).use { repository ->
+            Hub(HubSettings(programme.contentUrl, emptyList(), emptyList())).use { repository ->
                 val plan = corridor.vault.checkContent(repository)
                 assertFalse(plan.upToDate)
                 assertEquals(20u, plan.modulesAdded)

@@ -27,55 +27,33 @@ import org.junit.jupiter.api.assertThrows
  * `corridor crt inbox`.
  */
 class ReportsTest {
-    private lateinit var work: File
     private lateinit var phoneDir: File
     private lateinit var testHub: TestHub
+    private lateinit var programme: TestProgramme
     private lateinit var teamKey: File
-
-    private val passphrase = mapOf("CORRIDOR_KEY_PASSPHRASE" to "editors keep this passphrase safe")
 
     @BeforeEach
     fun publish() {
-        work = Files.createTempDirectory("corridor-reports").toFile()
         phoneDir = Files.createTempDirectory("corridor-phone").toFile()
         testHub = TestHub()
-        val source = File(work, "src")
-        File(System.getProperty("corridor.content.src") ?: error("corridor.content.src is not set")).copyRecursively(source)
-        val editorData = File(work, "editor").absolutePath
-        fun cli(vararg args: String) = corridor("--data-dir", editorData, *args, env = passphrase)
-        teamKey = File(work, "zimbabwe-team.key")
-        cli("crt", "keygen", "--out", teamKey.absolutePath, "--key-id", "crt-zimbabwe-kotlin")
-        val public = File("${teamKey.absolutePath}.pub").readText()
-        val publicKey = Regex("\"x25519_public\"\\s*:\\s*\"([0-9a-f]{64})\"").find(public)!!.groupValues[1]
-        val safety = File(source, "safety.toml")
-        safety.writeText(
-            safety.readText()
-                .replace("crt-zimbabwe-demo-placeholder", "crt-zimbabwe-kotlin")
-                .replace("7aadaa4f81924cdf6f17d54e9c4dbb60eff0da28c4e16f4f5347e95a071ee58b", publicKey),
-        )
-        val repo = File(work, "repo")
-        val keys = listOf("a", "b", "d", "e").associateWith { File(work, "$it.key").absolutePath }
-        keys.values.forEach { cli("content", "keygen", "--out", it) }
-        cli(
-            "content", "init-repo", repo.absolutePath,
-            "--keys", "${keys["a"]}.pub,${keys["b"]}.pub", "--threshold", "2",
-            "--safety-keys", "${keys["d"]}.pub,${keys["e"]}.pub", "--safety-threshold", "2",
-        )
-        fun signAndPublish(vararg signers: String) {
-            signers.forEach { cli("content", "sign", "--repo", repo.absolutePath, "--key", keys.getValue(it)) }
-            cli("content", "publish", "--repo", repo.absolutePath)
+        programme = TestProgramme(testHub) { source ->
+            teamKey = File(work, "zimbabwe-team.key")
+            cli("crt", "keygen", "--out", teamKey.absolutePath, "--key-id", "crt-zimbabwe-kotlin")
+            val public = File("${teamKey.absolutePath}.pub").readText()
+            val publicKey = Regex("\"x25519_public\"\\s*:\\s*\"([0-9a-f]{64})\"").find(public)!!.groupValues[1]
+            val safety = File(source, "safety.toml")
+            safety.writeText(
+                safety.readText()
+                    .replace("crt-zimbabwe-demo-placeholder", "crt-zimbabwe-kotlin")
+                    .replace("7aadaa4f81924cdf6f17d54e9c4dbb60eff0da28c4e16f4f5347e95a071ee58b", publicKey),
+            )
         }
-        signAndPublish("a", "b")
-        cli("content", "build", source.absolutePath, "--repo", repo.absolutePath)
-        signAndPublish("a", "b", "d", "e")
-        repo.copyRecursively(File(testHub.dataDir, "content/repo"))
-        File(testHub.dataDir, "content/repo/staged").deleteRecursively()
     }
 
     @AfterEach
     fun cleanUp() {
+        programme.close()
         testHub.close()
-        work.deleteRecursively()
         phoneDir.deleteRecursively()
     }
 
@@ -87,8 +65,8 @@ class ReportsTest {
             assertThrows<CorridorException.InvalidInput> {
                 session.fileQuickReport(ViolenceKind.PHYSICAL, QuickWhen.TODAY, QuickWant.JUST_RECORD_IT, null)
             }
-            corridor.vault.trustContentRoot(File(work, "repo/root/1.json").readBytes())
-            Hub(HubSettings("${testHub.url}/v1/content/repo/", emptyList(), emptyList())).use { repository ->
+            corridor.vault.trustContentRoot(programme.shippedRoot)
+            Hub(HubSettings(programme.contentUrl, emptyList(), emptyList())).use { repository ->
                 corridor.vault.updateContent(repository, null)
             }
             assertTrue(session.teams().any { it.id == "zimbabwe" })
@@ -120,12 +98,12 @@ class ReportsTest {
                 assertTrue(session.refreshReports(hub).all { it.state == ReportState.SENT })
 
                 // The coordinator opens and acknowledges them with the team's key.
-                val coordinator = File(work, "coordinator").absolutePath
+                val coordinator = File(programme.work, "coordinator").absolutePath
                 val password = mapOf("CORRIDOR_HUB_PASSWORD" to "a coordinator's password")
                 testHub.addUser("crt", "zimbabwe", "bo", "a coordinator's password")
                 corridor("--data-dir", coordinator, "setup", "--role", "educator", "--name", "Bo", env = mapOf("CORRIDOR_PIN" to PIN))
                 corridor("--data-dir", coordinator, "hub", "login", "--hub", testHub.url, "--user", "bo", env = password)
-                val opened = corridor("--data-dir", coordinator, "--json", "crt", "inbox", "--key", teamKey.absolutePath, env = passphrase)
+                val opened = corridor("--data-dir", coordinator, "--json", "crt", "inbox", "--key", teamKey.absolutePath, env = programme.passphrase)
                 assertTrue(opened.contains("MARKER-kotlin-report-text"), opened)
 
                 val received = session.refreshReports(hub)
