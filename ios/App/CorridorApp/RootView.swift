@@ -13,6 +13,8 @@ struct RootView: View {
                 SetUpView(model: setUp)
             case .disguise(let calculator):
                 CalculatorView(model: calculator)
+            case .educatorSignIn(let signIn):
+                EducatorSignInView(model: signIn)
             case .personal(let shell):
                 PersonalView(shell: shell, quickExit: model.quickExit)
             case .educator(let educator):

@@ -8,14 +8,22 @@ struct SetUpView: View {
     var body: some View {
         NavigationStack {
             Form {
-                Section(footer: Text(L("setup.pinHint"))) {
+                Section(footer: Text(L("setup.tabletHint"))) {
+                    Toggle(L("setup.tablet"), isOn: $model.sharedTablet)
+                    if model.sharedTablet {
+                        TextField(L("setup.educatorName"), text: $model.educatorName)
+                    }
+                }
+                Section(footer: Text(model.sharedTablet ? L("setup.tabletPinHint") : L("setup.pinHint"))) {
                     SecureField(L("setup.pin"), text: $model.pin).keyboardType(.numberPad)
                     SecureField(L("setup.confirm"), text: $model.confirmation).keyboardType(.numberPad)
                 }
-                Section(footer: Text(L("setup.codeHint"))) {
-                    TextField(L("setup.code"), text: $model.clinicCardCode)
-                        .textInputAutocapitalization(.characters)
-                        .autocorrectionDisabled()
+                if !model.sharedTablet {
+                    Section(footer: Text(L("setup.codeHint"))) {
+                        TextField(L("setup.code"), text: $model.clinicCardCode)
+                            .textInputAutocapitalization(.characters)
+                            .autocorrectionDisabled()
+                    }
                 }
                 if let message = model.message {
                     Text(text(message)).foregroundStyle(.red)

@@ -15,6 +15,8 @@ public final class AppModel {
         case starting
         case setUp(SetUpViewModel)
         case disguise(CalculatorViewModel)
+        /// A shared tablet: pick a name, type the PIN.
+        case educatorSignIn(EducatorSignInViewModel)
         case personal(PersonalShell)
         case educator(EducatorViewModel)
     }
@@ -49,7 +51,9 @@ public final class AppModel {
     /// PIN, as after a reboot), the set-up screen otherwise.
     public func start() async {
         let status = try? await corridor.status()
-        if status?.setUp == true {
+        if status?.setUp == true, status?.kind == .educator {
+            showEducatorSignIn()
+        } else if status?.setUp == true {
             if let scheduler {
                 let vault = corridor.vault
                 _ = try? await offMainThread { try vault.reconcileLocked(scheduler: scheduler) }
@@ -77,11 +81,20 @@ public final class AppModel {
         quickExit()
     }
 
-    /// Quick exit: lock every profile at once and show the calculator.
+    /// Quick exit: lock every profile at once and show the calculator (a tablet's sign-in).
     public func quickExit() {
         corridor.vault.quickExit()
-        if case .setUp = screen { return }
-        showDisguise()
+        switch screen {
+        case .setUp, .starting: return
+        case .educator, .educatorSignIn: showEducatorSignIn()
+        case .disguise, .personal: showDisguise()
+        }
+    }
+
+    func showEducatorSignIn() {
+        screen = .educatorSignIn(EducatorSignInViewModel(corridor: corridor) { [weak self] session in
+            self?.opened(session)
+        })
     }
 
     /// After a quick delete the device is as new: the calculator is only a calculator.
@@ -110,7 +123,7 @@ public final class AppModel {
                 scheduler: scheduler, language: language
             ))
         case .educator:
-            screen = .educator(EducatorViewModel(corridor: corridor, session: session, hub: hub))
+            screen = .educator(EducatorViewModel(corridor: corridor, session: session, hub: hub, language: language))
         }
     }
 }

@@ -24,7 +24,7 @@ public enum MessageKeys {
         "settings.recoveryConfirmed", "settings.pendingUploads",
         "learn.upToDate", "learn.installed",
         "report.noTeamKeys", "report.queued",
-        "educator.loggedIn",
+        "educator.loggedIn", "educator.wrongPin", "educator.wait",
     ] + HomeViewModel.reminderKinds.map { "reminder.kind." + $0 }
 
     /// The key for an error from the core, for any screen after the PIN.

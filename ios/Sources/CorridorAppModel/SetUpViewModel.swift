@@ -3,12 +3,16 @@ import CorridorKit
 import Foundation
 import Observation
 
-/// First launch on a phone: choose the PIN (typed twice), optionally the code from a clinic card.
+/// First launch: a person's phone (the PIN typed twice, optionally the code from a clinic card),
+/// or a tablet shared by peer educators (the first educator's name and PIN).
 @MainActor @Observable
 public final class SetUpViewModel {
     public var pin = ""
     public var confirmation = ""
     public var clinicCardCode = ""
+    /// Set up a tablet shared by peer educators instead of a person's phone.
+    public var sharedTablet = false
+    public var educatorName = ""
     public private(set) var message: Message?
     public private(set) var busy = false
 
@@ -29,7 +33,9 @@ public final class SetUpViewModel {
         defer { busy = false }
         let code = clinicCardCode.trimmingCharacters(in: .whitespaces)
         do {
-            let session = try await corridor.setUpPersonal(pin: pin, existingCode: code.isEmpty ? nil : code)
+            let session = sharedTablet
+                ? try await corridor.vault.setupEducator(displayName: educatorName, pin: pin)
+                : try await corridor.setUpPersonal(pin: pin, existingCode: code.isEmpty ? nil : code)
             pin = ""
             confirmation = ""
             message = nil

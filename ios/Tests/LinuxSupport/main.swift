@@ -10,5 +10,6 @@ XCTMain([
     testCase(CalculatorTests.allTests),
     testCase(ReportAndLearnTests.allTests),
     testCase(SettingsTests.allTests),
+    testCase(EducatorTests.allTests),
     testCase(StringsTests.allTests),
 ])
