@@ -18,7 +18,10 @@ class TestApp : CorridorApp() {
     override fun dataDir(): File = File(dir, "vault")
 
     /** Sets up a personal profile and opens it, as the setup screen does. */
-    fun setUpAndUnlock(): ProfileSession = runBlocking { corridor.vault.setupPersonal(PIN) }.also { unlocked(it) }
+    fun setUpAndUnlock(): ProfileSession = runBlocking { corridor.vault.setupPersonal(PIN) }.also {
+        unlocked(it)
+        background.submit {}.get() // the reconcile that unlocking starts
+    }
 
     /** Waits for the work handed to the background thread, then removes the data. */
     fun finish() {
