@@ -378,6 +378,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Error> {
                     hub::HubCommand::Serve { .. }
                     | hub::HubCommand::User { .. }
                     | hub::HubCommand::Token { .. }
+                    | hub::HubCommand::Reach { .. }
                     | hub::HubCommand::Health { .. },
             } => {}
             Command::Inbox {
