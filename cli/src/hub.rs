@@ -60,6 +60,25 @@ pub enum HubCommand {
         #[arg(long)]
         trust_forwarded_for: bool,
     },
+    /// Unique people reached (by client code, never read: the hub holds keyed hashes only) and
+    /// walk-ins, per site and gender, first-time or returning, for a month or a quarter.
+    #[command(group(clap::ArgGroup::new("period").required(true).args(["month", "quarter"])))]
+    Reach {
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// A month, as YYYY-MM (the programme's time, UTC+2).
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+        /// A quarter, as YYYY-Qn (Q4 is October to December).
+        #[arg(long, value_name = "YYYY-Qn")]
+        quarter: Option<String>,
+        /// Only this site (without it, every site and the totals over all sites).
+        #[arg(long, value_name = "SITE")]
+        site: Option<String>,
+        /// CSV for donor reports: period,site,gender,first_time,returning,people_with_code,walk_ins,total.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Accounts of peer educators, Crisis Response Team coordinators and admins.
     User {
         #[command(subcommand)]
@@ -308,6 +327,35 @@ pub fn run_hub(command: &HubCommand, vault: impl Fn() -> Result<Vault, Error>, o
                 .block_on(corridor_hub::serve(config, corridor_hub::shutdown_signal()))
                 .map_err(hub_error)?;
             out.note("the hub stopped");
+        }
+        HubCommand::Reach {
+            data,
+            month,
+            quarter,
+            site,
+            csv,
+        } => {
+            use corridor_hub::reach;
+            let period = match (month, quarter) {
+                (Some(month), None) => reach::Period::month(month),
+                (None, Some(quarter)) => reach::Period::quarter(quarter),
+                _ => {
+                    return Err(Error::invalid_cli(
+                        "period",
+                        "give --month YYYY-MM or --quarter YYYY-Qn",
+                    ))
+                }
+            }
+            .map_err(hub_error)?;
+            let query = reach::ReachQuery::new(period, site.as_deref()).map_err(hub_error)?;
+            let rows = reach::reach(data, &query).map_err(hub_error)?;
+            if *csv {
+                print!("{}", reach::to_csv(&rows));
+            } else if out.json {
+                out.value(&serde_json::to_value(&rows).unwrap_or_default(), "");
+            } else {
+                print!("{}", reach::to_table(&rows));
+            }
         }
         HubCommand::User { command } => match command {
             UserCommand::Add {

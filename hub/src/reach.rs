@@ -145,7 +145,12 @@ pub struct ReachRow {
 /// Reach from the hub database in `data_dir` (which may be in use by a running hub).
 pub fn reach(data_dir: &Path, query: &ReachQuery) -> Result<Vec<ReachRow>, HubError> {
     let store = SqliteStore::open_existing(data_dir)?;
-    store.read(|connection| reach_on(connection, query))
+    store.read(|connection| {
+        // A reach report reads up to a few hundred thousand index entries: mapped pages instead
+        // of one read call per page, and a larger cache for the per-person lookups.
+        connection.execute_batch("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;")?;
+        reach_on(connection, query)
+    })
 }
 
 #[derive(Default, Clone, Copy)]
@@ -164,6 +169,27 @@ struct Person {
 
 fn gender_index(text: &str) -> Option<usize> {
     GENDERS[..UNKNOWN].iter().position(|gender| *gender == text)
+}
+
+/// `select` restricted to the period's months (each by equality, so that the `(month, site)`
+/// index is searched, not scanned) and the site if there is one.
+fn period_sql(select: &str, months: &[String], with_site: bool, tail: &str) -> String {
+    let placeholders = (1..=months.len())
+        .map(|index| format!("?{index}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let site = if with_site {
+        format!(" AND site = ?{}", months.len() + 1)
+    } else {
+        String::new()
+    };
+    format!("{select} WHERE month IN ({placeholders}){site}{tail}")
+}
+
+fn period_values(months: &[String], query: &ReachQuery) -> Vec<String> {
+    let mut values = months.to_vec();
+    values.extend(query.site.clone());
+    values
 }
 
 /// [`reach`] on an open connection to a hub database. Rows: each site (sorted by name) with
@@ -190,11 +216,13 @@ pub fn reach_on(connection: &Connection, query: &ReachQuery) -> Result<Vec<Reach
 
     let mut people: HashMap<[u8; 32], Person> = HashMap::new();
     {
-        let mut statement = connection.prepare(
-            "SELECT code_hash, site, gender, seen_at, rowid FROM attendance
-             WHERE month BETWEEN ?1 AND ?2 AND (?3 IS NULL OR site = ?3)",
-        )?;
-        let mut rows = statement.query(params![first, last, query.site])?;
+        let mut statement = connection.prepare(&period_sql(
+            "SELECT code_hash, site, gender, seen_at, rowid FROM attendance",
+            &months,
+            query.site.is_some(),
+            "",
+        ))?;
+        let mut rows = statement.query(rusqlite::params_from_iter(period_values(&months, query)))?;
         while let Some(row) = rows.next()? {
             let hash: [u8; 32] = row
                 .get_ref(0)?
@@ -262,12 +290,13 @@ pub fn reach_on(connection: &Connection, query: &ReachQuery) -> Result<Vec<Reach
     }
 
     {
-        let mut statement = connection.prepare(
-            "SELECT site, gender, sum(count) FROM walk_ins
-             WHERE month BETWEEN ?1 AND ?2 AND (?3 IS NULL OR site = ?3)
-             GROUP BY site, gender",
-        )?;
-        let mut rows = statement.query(params![first, last, query.site])?;
+        let mut statement = connection.prepare(&period_sql(
+            "SELECT site, gender, sum(count) FROM walk_ins",
+            &months,
+            query.site.is_some(),
+            " GROUP BY site, gender",
+        ))?;
+        let mut rows = statement.query(rusqlite::params_from_iter(period_values(&months, query)))?;
         while let Some(row) = rows.next()? {
             let site: String = row.get(0)?;
             let gender: String = row.get(1)?;

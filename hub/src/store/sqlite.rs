@@ -51,7 +51,9 @@ const UPGRADE_V1_TO_V2: &str = concat!("DROP TABLE sessions;", sessions_v2!());
 
 /// Sessions (schema 2): one row per session or correction, no code anywhere. `attendance` has
 /// one row per person and session under the keyed hash of their code (its rowid is the order
-/// of receipt); `walk_ins` holds signed counts. `month` is `YYYY-MM` in the programme's time.
+/// of receipt); `walk_ins` holds signed counts. `attendance_by_month` covers what reach reads
+/// of a period, so that reach never reads the table itself; `attendance_by_person` answers
+/// "seen before this month?". `month` is `YYYY-MM` in the programme's time.
 macro_rules! sessions_v2 {
     () => {
         "
@@ -79,7 +81,7 @@ CREATE TABLE attendance (
     seen_at INTEGER NOT NULL,
     PRIMARY KEY (session_id, code_hash)
 );
-CREATE INDEX attendance_by_month ON attendance(month, site);
+CREATE INDEX attendance_by_month ON attendance(month, site, code_hash, gender, seen_at);
 CREATE INDEX attendance_by_person ON attendance(code_hash, month);
 CREATE TABLE walk_ins (
     session_id TEXT NOT NULL REFERENCES sessions(session_id),
