@@ -60,8 +60,8 @@ if [ -f "$marker" ] && [ "$(cat "$marker")" = "$recipe" ]; then
 else
   command -v debootstrap >/dev/null 2>&1 || {
     echo "installing debootstrap"
-    "${as_root[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq debootstrap
+    { "${as_root[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq debootstrap; } \
+      >"$work/debootstrap-install.log" 2>&1 || { cat "$work/debootstrap-install.log" >&2; exit 1; }
   }
   unmount_all
   if [ -n "$(mounts_under "$root/")" ]; then

@@ -15,7 +15,7 @@ struct CorridorApp: App {
     init() {
         // Registered before launch finishes, as BGTaskScheduler requires.
         OutboxBackgroundRefresh.register {
-            guard let corridor = try? AppEnvironment.openVault(),
+            guard let corridor = try? AppEnvironment.sharedVault(),
                   let hub = try? AppEnvironment.configuration.hub() else { return nil }
             return OutboxSync(vault: corridor.vault, hub: hub)
         }
@@ -49,7 +49,7 @@ struct CorridorApp: App {
     @MainActor
     private func start() async {
         do {
-            let corridor = try AppEnvironment.openVault()
+            let corridor = try AppEnvironment.sharedVault()
             UserNotificationScheduler.registerCategory(placeholder: L("notification.hiddenPlaceholder"))
             let center = UNUserNotificationCenter.current()
             _ = try? await center.requestAuthorization(options: [.alert, .sound, .badge])
@@ -70,11 +70,30 @@ struct CorridorApp: App {
 
 enum AppEnvironment {
     static var configuration: AppConfiguration {
-        AppConfiguration(infoDictionary: Bundle.main.infoDictionary ?? [:])
+        AppConfiguration(
+            infoDictionary: Bundle.main.infoDictionary ?? [:],
+            shippedContentRoot: Bundle.main.url(forResource: "content-root", withExtension: "json")
+                .flatMap { try? Data(contentsOf: $0) }
+        )
+    }
+
+    private static let lock = NSLock()
+    private static var opened: CorridorVault?
+
+    /// The one vault of the process, shared by the app and the background refresh (one handle
+    /// per data directory: the core serialises its changes through it). A failure is not kept:
+    /// before the first unlock after a reboot the files cannot be read yet, later they can.
+    static func sharedVault() throws -> CorridorVault {
+        lock.lock()
+        defer { lock.unlock() }
+        if let opened { return opened }
+        let vault = try openVault()
+        opened = vault
+        return vault
     }
 
     /// Application Support/corridor, with its data protection classes set (docs/ios.md).
-    static func openVault() throws -> CorridorVault {
+    private static func openVault() throws -> CorridorVault {
         let support = try FileManager.default.url(for: .applicationSupportDirectory, in: .userDomainMask,
                                                   appropriateFor: nil, create: true)
         let directory = support.appendingPathComponent("corridor", isDirectory: true)

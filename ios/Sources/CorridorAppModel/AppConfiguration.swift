@@ -1,21 +1,28 @@
 import CorridorFFI
 import Foundation
 
-/// The programme's settings shipped in the app's Info.plist (`CorridorHubURL`,
-/// `CorridorHubKeyPins`: SHA-256 SPKI pins separated by commas, `CorridorContentPath`: the
-/// content repository's path on the hub).
+/// The programme's settings shipped in the app: Info.plist's `CorridorHubURL`,
+/// `CorridorHubKeyPins` (SHA-256 SPKI pins separated by commas) and `CorridorContentPath` (the
+/// content repository's path on the hub), and the content root the app ships
+/// (`content-root.json`, the repository's `root/1.json`), which the device trusts first.
 public struct AppConfiguration: Equatable, Sendable {
     public let hubURL: String?
     public let pinnedKeySha256: [String]
     public let contentPath: String
+    public let shippedContentRoot: Data?
 
-    public init(hubURL: String?, pinnedKeySha256: [String] = [], contentPath: String = "v1/content/repo/") {
+    public init(
+        hubURL: String?, pinnedKeySha256: [String] = [], contentPath: String = "v1/content/repo/",
+        shippedContentRoot: Data? = nil
+    ) {
         self.hubURL = hubURL
         self.pinnedKeySha256 = pinnedKeySha256
         self.contentPath = contentPath
+        self.shippedContentRoot = shippedContentRoot
     }
 
-    public init(infoDictionary: [String: Any]) {
+    public init(infoDictionary: [String: Any], shippedContentRoot: Data?) {
+        self.shippedContentRoot = shippedContentRoot
         let url = (infoDictionary["CorridorHubURL"] as? String)?.trimmingCharacters(in: .whitespaces)
         hubURL = url?.isEmpty == false ? url : nil
         pinnedKeySha256 = ((infoDictionary["CorridorHubKeyPins"] as? String) ?? "")

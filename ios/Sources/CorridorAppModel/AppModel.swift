@@ -51,6 +51,9 @@ public final class AppModel {
     /// PIN, as after a reboot), the set-up screen otherwise.
     public func start() async {
         let status = try? await corridor.status()
+        if status?.setUp == true {
+            await trustShippedContentRoot()
+        }
         if status?.setUp == true, status?.kind == .educator {
             showEducatorSignIn()
         } else if status?.setUp == true {
@@ -61,9 +64,19 @@ public final class AppModel {
             showDisguise()
         } else {
             screen = .setUp(SetUpViewModel(corridor: corridor) { [weak self] session in
-                self?.opened(session)
+                guard let self else { return }
+                await self.trustShippedContentRoot()
+                self.opened(session)
             })
         }
+    }
+
+    /// Pins the content root the app ships, at every start: a no-op once the device trusts it
+    /// or a later root it rotated to; another root is refused by the core and changes nothing.
+    func trustShippedContentRoot() async {
+        guard let root = configuration.shippedContentRoot else { return }
+        let vault = corridor.vault
+        _ = try? await offMainThread { try vault.trustContentRoot(root: root) }
     }
 
     /// The scene became inactive (app switcher, a call, the notification centre).

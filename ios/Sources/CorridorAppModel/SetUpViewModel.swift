@@ -17,9 +17,9 @@ public final class SetUpViewModel {
     public private(set) var busy = false
 
     private let corridor: CorridorVault
-    private let onDone: @MainActor (ProfileSession) -> Void
+    private let onDone: @MainActor (ProfileSession) async -> Void
 
-    init(corridor: CorridorVault, onDone: @escaping @MainActor (ProfileSession) -> Void) {
+    init(corridor: CorridorVault, onDone: @escaping @MainActor (ProfileSession) async -> Void) {
         self.corridor = corridor
         self.onDone = onDone
     }
@@ -39,7 +39,7 @@ public final class SetUpViewModel {
             pin = ""
             confirmation = ""
             message = nil
-            onDone(session)
+            await onDone(session)
         } catch CorridorError.InvalidInput(let field, _) where field == "pin" {
             message = Message("setup.pinInvalid")
         } catch CorridorError.InvalidCode {

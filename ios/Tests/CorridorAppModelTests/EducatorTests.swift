@@ -32,7 +32,9 @@ final class EducatorTests: XCTestCase {
         guard case .educator(let educator) = app.screen else { return XCTFail("set-up opens educator mode: \(app.screen)") }
         XCTAssertEqual(educator.displayName, "Thandi")
 
-        _ = try corridor.vault.trustContentRoot(root: try TestEnvironment.shippedRoot)
+        // The app trusted its shipped content root at set-up; the update verifies against it.
+        let plan = try await corridor.vault.checkContent(repository: try XCTUnwrap(try configuration.contentRepository()))
+        XCTAssertEqual(plan.modulesAdded, 20)
         _ = try await corridor.vault.updateContent(repository: try XCTUnwrap(try configuration.contentRepository()), listener: nil)
         await educator.load()
         XCTAssertTrue(educator.sites.contains { $0.id == "beitbridge" })

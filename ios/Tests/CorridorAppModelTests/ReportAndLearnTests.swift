@@ -19,7 +19,7 @@ final class ReportAndLearnTests: XCTestCase {
     @MainActor func openApp() async throws -> (CorridorVault, AppModel, PersonalShell) {
         let corridor = try CorridorVault.open(at: directory, strengthener: deviceStrengthener())
         _ = try await corridor.setUpPersonal(pin: PIN)
-        _ = try corridor.vault.trustContentRoot(root: try TestEnvironment.shippedRoot)
+        XCTAssertNil(try corridor.vault.installedContentVersion())
         let app = AppModel(
             corridor: corridor, configuration: try TestEnvironment.configuration, scheduler: nil,
             numberFormat: english, language: "en"

@@ -75,7 +75,7 @@ enum TestEnvironment {
     }
 
     static var configuration: AppConfiguration {
-        get throws { AppConfiguration(hubURL: try hubURL) }
+        get throws { AppConfiguration(hubURL: try hubURL, shippedContentRoot: try shippedRoot) }
     }
 }
 
