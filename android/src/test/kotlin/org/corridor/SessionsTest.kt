@@ -4,6 +4,7 @@ import java.io.File
 import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
 import org.corridor.ffi.AgeBand
+import org.corridor.ffi.CodeProblemKind
 import org.corridor.ffi.Commodity
 import org.corridor.ffi.CorridorException
 import org.corridor.ffi.Gender
@@ -62,7 +63,8 @@ class SessionsTest {
             assertEquals(2u, thandi.attendSession(codes[1], Gender.TRANSGENDER, null))
             val twice = assertThrows<CorridorException.InvalidInput> { thandi.attendSession(codes[0], null, null) }
             assertEquals("code", twice.field)
-            assertThrows<CorridorException.InvalidInput> { thandi.attendSession("K7QM-4TX9-B2X", null, null) }
+            val mistyped = assertThrows<CorridorException.InvalidCode> { thandi.attendSession("K7QM-4TX9-B2X", null, null) }
+            assertEquals(CodeProblemKind.CHECK_MISMATCH, mistyped.problem)
             assertEquals(2L, thandi.addWalkIns(Gender.MALE, AgeBand.FROM25_TO29, 2L))
             assertEquals(40L, thandi.addCommodity(Commodity.MALE_CONDOMS, 40L))
             assertThrows<CorridorException.InvalidInput> { thandi.addCommodity(Commodity.LUBRICANT, -1L) }
