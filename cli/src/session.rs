@@ -118,7 +118,7 @@ pub enum SessionCommand {
 }
 
 fn word<T>(field: &'static str, text: &str, parse: fn(&str) -> Option<T>, choices: String) -> Result<T, Error> {
-    parse(text).ok_or_else(|| Error::invalid_cli(field, &format!("one of {choices}")))
+    parse(text).ok_or_else(|| Error::invalid_cli(field, format!("one of {choices}")))
 }
 
 fn gender(text: &str) -> Result<Gender, Error> {

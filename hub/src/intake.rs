@@ -13,12 +13,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::error::ApiError;
 use crate::secrets::HubSecrets;
 
-/// The error code of a submission whose `sealed` does not open with the hub's intake key (not
-/// sealed as a session, sealed to another key, altered or cut short).
-pub const SESSION_UNREADABLE: &str = "session_unreadable";
-/// The error code of an opened session that breaks a rule (its checks, a site or id that
-/// differs from the submission's, a correction of a session the hub does not have).
-pub const INVALID_SESSION: &str = "invalid_session";
+pub use corridor_core::sync::wire::codes::{INVALID_SESSION, SESSION_UNREADABLE};
 
 /// One attendee as stored: the keyed hash of the code, and what was recorded about them.
 #[derive(Clone, PartialEq, Eq)]

@@ -513,7 +513,7 @@ pub fn refer(session: &Session, service: Service, clinic: &str) -> Result<()> {
 pub fn quiz(session: &Session, module: &str, attempted: i64, passed: i64) -> Result<()> {
     require_educator(session)?;
     check_module(session, module)?;
-    if attempted < 1 || attempted > MAX_COUNT || passed < 0 || passed > attempted {
+    if !(1..=MAX_COUNT).contains(&attempted) || !(0..=attempted).contains(&passed) {
         return Err(Error::invalid(
             "quiz",
             "attempted is 1 or more, and passed is between 0 and attempted",

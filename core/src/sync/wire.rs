@@ -298,6 +298,11 @@ pub mod codes {
     pub const TIMEOUT: &str = "timeout";
     pub const UNAVAILABLE: &str = "unavailable";
     pub const INTERNAL: &str = "internal";
+    /// A session submission whose `sealed` does not open with the hub's intake key.
+    pub const SESSION_UNREADABLE: &str = "session_unreadable";
+    /// An opened session that breaks a rule (its checks, a site or id that differs from the
+    /// submission's, a correction of a session the hub does not have).
+    pub const INVALID_SESSION: &str = "invalid_session";
 }
 
 /// Bytes as standard base64 (with padding) in JSON.
