@@ -223,6 +223,41 @@ ed content publish --repo "$repo"
 rm -rf "$hubdata/content/repo"; cp -r "$repo" "$hubdata/content/repo"; rm -rf "$hubdata/content/repo/staged"
 on "$phone3" content check --from "$hub/v1/content/repo/"
 on "$phone3" content update --from "$hub/v1/content/repo/"
+
+step "Peer-educator sessions: attendance by client code, sealed for the hub, no code left on the tablet after sync"
+on "$tablet" content trust "$repo/root/1.json" >/dev/null
+"$corridor" --data-dir "$tablet" content update --from "$hub/v1/content/repo/" >/dev/null
+printf '(the tablet trusts the shipped root and installs the content: sites and modules)
+'
+CORRIDOR_HUB_PASSWORD="correct horse battery staple" "$corridor" --data-dir "$tablet" hub login --hub "$hub" --user thandi >/dev/null
+printf '(the tablet logs in again after its token was revoked; the login brings the hub'"'"'s session intake key)\n'
+mapfile -t cards < <("$corridor" code new --count 3)
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session start --site beitbridge --kind group --module pep --module prep
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session attend "${cards[0]}" --gender female --age-band 18-24
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session attend "${cards[1]}" --gender transgender --age-band 25-29
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session attend "${cards[0]}"
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session walkin --gender male --age-band 25-29 --count 2
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session commodity male-condoms 40
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session commodity hiv-self-test-kits 3
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session refer --service prep --clinic beitbridge
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session close
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session commodity lubricant 5
+printf '(Maria, on the same tablet, sees none of it; her session has one of the same people)\n'
+on "$tablet" CORRIDOR_PIN=482916 --profile maria session list
+on "$tablet" CORRIDOR_PIN=482916 --profile maria session start --site beitbridge --kind outreach
+on "$tablet" CORRIDOR_PIN=482916 --profile maria session attend "${cards[1]}" --gender transgender
+on "$tablet" CORRIDOR_PIN=482916 --profile maria session attend "${cards[2]}" --gender female
+on "$tablet" CORRIDOR_PIN=482916 --profile maria session close
+on "$tablet" outbox list
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session sync
+on "$tablet" CORRIDOR_PIN=482916 --profile maria session list
+on "$tablet" CORRIDOR_PIN=482916 --profile thandi session stats
+printf '(reach at the hub: three people with a code, one counted once although they came to two sessions)\n'
+corridor_plain hub reach --data "$hubdata" --month "$(TZ=Africa/Maputo date +%Y-%m)" --site beitbridge
+corridor_plain hub reach --data "$hubdata" --month "$(TZ=Africa/Maputo date +%Y-%m)" --csv
+printf '$ grep -rl CODE TABLET HUB   # the codes are in no file of the tablet or the hub\n'
+for card in "${cards[@]}"; do grep -rl "$card" "$tablet" "$hubdata" || true; done
+
 unset CORRIDOR_KEY_PASSPHRASE
 rm -rf "$phone2" "$phone3" "$editors"
 

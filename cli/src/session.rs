@@ -267,7 +267,7 @@ pub fn run(session: &Session, command: &SessionCommand, out: &Output) -> Result<
             }
             out.value(
                 &json!({ "recorded": codes.len(), "attendees": attendees }),
-                &format!("recorded; {attendees} people with a code in this session"),
+                &format!("recorded; people with a code in this session: {attendees}"),
             );
         }
         SessionCommand::Remove { code } => {
