@@ -55,24 +55,40 @@ class KeystoreStrengthener(context: Context) : KeyStrengthener {
         (keyStore().getKey(alias, null) as? SecretKey) ?: generate(alias, unlockedDeviceRequired)
     }
 
+    /**
+     * Makes the key in the strongest place that takes it: StrongBox, then the TEE; then, for the
+     * PIN key on a phone whose keystore refuses unlocked-device-required (no secure lock screen
+     * on some API 28 builds), without it: being able to set up beats refusing to work at all,
+     * and without a lock screen "unlocked" protects nothing anyway.
+     */
     private fun generate(alias: String, unlockedDeviceRequired: Boolean): SecretKey {
-        fun spec(inStrongBox: Boolean) = KeyGenParameterSpec.Builder(alias, KeyProperties.PURPOSE_SIGN).apply {
-            if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
-                if (inStrongBox) setIsStrongBoxBacked(true)
-                if (unlockedDeviceRequired) setUnlockedDeviceRequired(true)
-            }
-        }.build()
-        val generator = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_HMAC_SHA256, KEYSTORE)
-        if (strongBox) {
+        val attempts = buildList {
+            if (strongBox) add(true to unlockedDeviceRequired)
+            add(false to unlockedDeviceRequired)
+            if (unlockedDeviceRequired) add(false to false)
+        }
+        var last: Exception? = null
+        for ((inStrongBox, unlocked) in attempts) {
             try {
-                generator.init(spec(inStrongBox = true))
-                return generator.generateKey()
-            } catch (_: StrongBoxUnavailableException) {
-                // Announced but busy or unable: the TEE-backed keystore is next best.
+                val spec = KeyGenParameterSpec.Builder(alias, KeyProperties.PURPOSE_SIGN).apply {
+                    if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
+                        if (inStrongBox) setIsStrongBoxBacked(true)
+                        if (unlocked) setUnlockedDeviceRequired(true)
+                    }
+                }.build()
+                return KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_HMAC_SHA256, KEYSTORE).run {
+                    init(spec)
+                    generateKey()
+                }
+            } catch (error: StrongBoxUnavailableException) {
+                last = error
+            } catch (error: java.security.GeneralSecurityException) {
+                last = error
+            } catch (error: java.security.ProviderException) {
+                last = error
             }
         }
-        generator.init(spec(inStrongBox = false))
-        return generator.generateKey()
+        throw last ?: IllegalStateException("no keystore")
     }
 
     private fun keyStore(): KeyStore = KeyStore.getInstance(KEYSTORE).apply { load(null) }
