@@ -59,6 +59,10 @@ pub enum HubCommand {
         /// Rate-limit on the last X-Forwarded-For address (only behind your own TLS proxy).
         #[arg(long)]
         trust_forwarded_for: bool,
+        /// Start with new session keys although the database holds sessions and
+        /// session-keys.json is missing (rather restore the file from its backup).
+        #[arg(long)]
+        new_session_keys: bool,
     },
     /// Unique people reached (by client code, never read: the hub holds keyed hashes only) and
     /// walk-ins, per site and gender, first-time or returning, for a month or a quarter.
@@ -311,6 +315,7 @@ pub fn run_hub(command: &HubCommand, vault: impl Fn() -> Result<Vault, Error>, o
             login_global_rate,
             purge_after_days,
             trust_forwarded_for,
+            new_session_keys,
         } => {
             corridor_hub::tracing_init();
             let mut config = corridor_hub::HubConfig::new(data.clone(), *addr);
@@ -319,6 +324,7 @@ pub fn run_hub(command: &HubCommand, vault: impl Fn() -> Result<Vault, Error>, o
             config.login_global_per_minute = *login_global_rate;
             config.purge_after_days = *purge_after_days;
             config.trust_forwarded_for = *trust_forwarded_for;
+            config.new_session_keys = *new_session_keys;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .thread_name("corridor-hub")

@@ -40,6 +40,10 @@ pub struct HubConfig {
     /// `X-Forwarded-For` entry, which the TLS proxy in front of the hub appends. Only switch
     /// this on when every connection comes from that proxy.
     pub trust_forwarded_for: bool,
+    /// Start with new session keys although `hub.db` holds sessions and `session-keys.json` is
+    /// missing. Without it the hub refuses to start: restore the file from its backup instead
+    /// (new keys make every person "first-time" again and refuse sessions sealed to the old key).
+    pub new_session_keys: bool,
 }
 
 impl HubConfig {
@@ -57,6 +61,7 @@ impl HubConfig {
             body_idle_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             trust_forwarded_for: false,
+            new_session_keys: false,
         }
     }
 

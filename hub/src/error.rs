@@ -32,6 +32,10 @@ pub enum HubError {
     #[error("this data directory holds no session keys yet (the hub creates them when it first starts)")]
     NoSecrets,
 
+    /// The session keys are missing from a directory whose database holds sessions.
+    #[error("session-keys.json is missing but hub.db holds sessions: restore the file from its backup (new keys would count every person as first-time again and refuse sessions sealed to the old key); to start over with new keys anyway, pass --new-session-keys")]
+    SessionKeysMissing,
+
     #[error("could not listen on {addr}: {reason}")]
     Bind { addr: SocketAddr, reason: String },
 

@@ -49,9 +49,16 @@ pub struct RunningHub {
 /// `config.addr` (port 0 picks a free port; see [`RunningHub::local_addr`]).
 pub async fn bind(config: HubConfig) -> Result<RunningHub, HubError> {
     let data_dir = config.data_dir.clone();
+    let new_session_keys = config.new_session_keys;
     let (store, secrets, content_root) = tokio::task::spawn_blocking(move || -> Result<_, HubError> {
         let store = SqliteStore::open(&data_dir)?;
-        let secrets = HubSecrets::load_or_create(&data_dir)?;
+        let secrets = match HubSecrets::load(&data_dir) {
+            Err(HubError::NoSecrets) if store.holds_sessions()? && !new_session_keys => {
+                return Err(HubError::SessionKeysMissing)
+            }
+            Err(HubError::NoSecrets) => HubSecrets::load_or_create(&data_dir)?,
+            other => other?,
+        };
         let content = data_dir.join(CONTENT_DIR);
         std::fs::create_dir_all(&content)?;
         let content_root = std::fs::canonicalize(&content)?;

@@ -303,6 +303,8 @@ pub mod codes {
     /// An opened session that breaks a rule (its checks, a site or id that differs from the
     /// submission's, a correction of a session the hub does not have).
     pub const INVALID_SESSION: &str = "invalid_session";
+    /// 409: a correction arrived before the session it corrects; sent again later.
+    pub const ORIGINAL_NOT_RECEIVED: &str = "original_not_received";
 }
 
 /// Bytes as standard base64 (with padding) in JSON.

@@ -235,6 +235,9 @@ pub(crate) async fn run_write(state: &AppState, record: IdempotencyRecord, op: W
         WriteOutcome::Refused(Refusal::Unprocessable { code, message }) => {
             Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message))
         }
+        WriteOutcome::Refused(Refusal::NotYet { code, message }) => {
+            Err(ApiError::new(StatusCode::CONFLICT, code, message))
+        }
     }
 }
 

@@ -43,17 +43,19 @@ pub(super) async fn submit(
         return Err(ApiError::forbidden("site: not one of this account's sites"));
     }
     let now = unix_now();
-    let record = IdempotencyRecord {
-        scope,
-        route: SUBMIT_ROUTE,
-        key,
-        fingerprint: fingerprint(&[], &bytes),
-        now,
-    };
     // Opening (X25519, ChaCha20-Poly1305 over up to 256 KiB) and hashing up to a thousand codes
     // is CPU work: off the async threads.
     let secrets = std::sync::Arc::clone(&state.secrets);
     let user_id = caller.user_id;
     let prepared = tokio::task::spawn_blocking(move || intake::prepare(&secrets, &submission, user_id, now)).await??;
+    // The same session sealed again (a tablet that re-seals after a crash or a discarded item)
+    // is other bytes under the same key: the request is the session's content, not its sealing.
+    let record = IdempotencyRecord {
+        scope,
+        route: SUBMIT_ROUTE,
+        key,
+        fingerprint: fingerprint(&[prepared.session_id.as_bytes()], &prepared.digest),
+        now,
+    };
     run_write(&state, record, WriteOp::SubmitSession(Box::new(prepared))).await
 }

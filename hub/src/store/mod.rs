@@ -105,8 +105,11 @@ pub enum Refusal {
     Forbidden,
     /// Nothing there the caller may see.
     NotFound,
-    /// 422 with this error code and message (a correction of a session the hub does not have).
+    /// 422 with this error code and message (a correction of a session at another site).
     Unprocessable { code: &'static str, message: &'static str },
+    /// 409 with this error code and message: not yet (a correction that arrived before the
+    /// session it corrects); the client tries again later.
+    NotYet { code: &'static str, message: &'static str },
 }
 
 /// An authenticated account, as a request sees it.

@@ -15,8 +15,8 @@ use std::time::Duration;
 use corridor_core::kdf::KdfParams;
 use corridor_core::store::Schema;
 use corridor_core::sync::wire::{
-    Acknowledgement, BackupReceipt, InboxEntry, ReportReceipt, ReportState, ReportSubmission, Role, SealedReport,
-    SessionReceipt, TokenInfo, Uuid,
+    codes, Acknowledgement, BackupReceipt, InboxEntry, ReportReceipt, ReportState, ReportSubmission, Role,
+    SealedReport, SessionReceipt, TokenInfo, Uuid,
 };
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
@@ -205,6 +205,17 @@ impl SqliteStore {
             return Err(HubError::NoDatabase);
         }
         SqliteStore::open(data_dir)
+    }
+
+    /// Whether any session has been received (new session keys would then lose reach's history).
+    pub fn holds_sessions(&self) -> Result<bool> {
+        self.read(|connection| {
+            Ok(
+                connection.query_row("SELECT EXISTS (SELECT 1 FROM sessions)", [], |row| {
+                    row.get::<_, bool>(0)
+                })?,
+            )
+        })
     }
 
     pub(crate) fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -433,7 +444,12 @@ fn submit_session(transaction: &Transaction, record: &SessionRecord, now: i64) -
                 }))
             };
             match found {
-                None => return refuse("corrects: the hub has no session with that id (send the session first)"),
+                None => {
+                    return Ok(Err(Refusal::NotYet {
+                        code: codes::ORIGINAL_NOT_RECEIVED,
+                        message: "corrects: the hub does not have the corrected session yet (it is sent first)",
+                    }))
+                }
                 Some((Some(_), _, _, _)) => {
                     return refuse("corrects: that is a correction itself; correct the original session")
                 }

@@ -3,6 +3,7 @@ use corridor_core::sync::wire::{
     codes, Role, SessionIntakeKey, SessionReceipt, Uuid, IDEMPOTENCY_KEY_HEADER, MAX_JSON_BODY_LEN,
 };
 use corridor_hub::reach::{self, Period, ReachQuery};
+use corridor_hub::{HubConfig, HubError};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -59,6 +60,28 @@ async fn only_educators_get_the_intake_key_and_it_stays_the_same_across_restarts
         .unwrap();
     assert_eq!(raw.key_id, key.key_id);
     assert_eq!(raw.x25519_public, hex::encode(key.public));
+
+    // Once the hub holds a session, a lost key file stops the hub from starting (rather than
+    // making new keys that would count everyone as first-time again), unless asked to.
+    let response = hub
+        .submit_session(
+            &educator,
+            &crate::common::key(),
+            &session_body(&key, &session_upload("beitbridge", &[client_code()])),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let dir = hub.stop().await;
+    std::fs::remove_file(dir.path().join("data/session-keys.json")).unwrap();
+    let mut config = HubConfig::new(dir.path().join("data"), "127.0.0.1:0".parse().unwrap());
+    let refused = corridor_hub::bind(config.clone())
+        .await
+        .err()
+        .expect("the hub refuses to start");
+    assert!(matches!(refused, HubError::SessionKeysMissing), "{refused}");
+    assert!(refused.to_string().contains("restore the file from its backup"));
+    config.new_session_keys = true;
+    assert!(corridor_hub::bind(config).await.is_ok());
 }
 
 #[tokio::test]
@@ -79,6 +102,14 @@ async fn a_sealed_session_is_taken_once() {
         status_and_body(hub.submit_session(&educator, &first_key, &body).await).await,
         first
     );
+    // The same session sealed again under the same key (a tablet that re-seals after a crash
+    // or a discarded item: other bytes, the same content): the same answer.
+    let resealed = status_and_body(
+        hub.submit_session(&educator, &first_key, &session_body(&intake, &upload))
+            .await,
+    )
+    .await;
+    assert_eq!(resealed, first);
     // The same session sealed again under another key (the tablet lost its key): the original
     // receipt with 200.
     let again = hub
@@ -227,9 +258,10 @@ async fn an_opened_session_must_pass_the_checks_and_match_its_submission() {
     .await;
     assert_eq!(
         (status, error.as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_session")
+        (StatusCode::CONFLICT, codes::ORIGINAL_NOT_RECEIVED),
+        "not yet: the tablet's outbox sends it again later"
     );
-    assert!(message.contains("no session with that id"), "{message}");
+    assert!(message.contains("does not have the corrected session yet"), "{message}");
 
     // Once the original is there, the same correction is taken.
     let original = session_upload("beitbridge", &[client_code()]);
