@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use corridor_core::error::Error;
 use corridor_core::runtime::block_on;
 use corridor_core::sessions::tablet::{self, GenderCount, SessionDetail, SessionSummary};
-use corridor_core::sessions::upload::{AgeBand, Commodity, Gender, Service, SessionKind};
+use corridor_core::sessions::upload::{canonical_code, AgeBand, Commodity, Gender, Service, SessionKind};
 use corridor_core::sync::wire::Uuid;
 use corridor_core::vault::Session;
 use serde_json::json;
@@ -250,20 +250,35 @@ pub fn run(session: &Session, command: &SessionCommand, out: &Output) -> Result<
             let gender = person.gender.as_deref().map(gender).transpose()?;
             let band = person.age_band.as_deref().map(age_band).transpose()?;
             let codes: Vec<Zeroizing<String>> = if code == "-" {
+                // Every line is checked before any is recorded, so a typo names its line and
+                // nothing half-done needs undoing.
                 let mut codes = Vec::new();
-                for line in std::io::stdin().lock().lines() {
+                for (number, line) in std::io::stdin().lock().lines().enumerate() {
                     let line = Zeroizing::new(line?);
-                    if !line.trim().is_empty() {
-                        codes.push(Zeroizing::new(line.trim().to_string()));
+                    if line.trim().is_empty() {
+                        continue;
                     }
+                    let canonical = canonical_code(line.trim()).map_err(|error| {
+                        Error::invalid_cli("code", format!("line {}: {error}; nothing was recorded", number + 1))
+                    })?;
+                    codes.push(Zeroizing::new(canonical));
                 }
                 codes
             } else {
                 vec![Zeroizing::new(code.clone())]
             };
             let mut attendees = 0;
-            for code in &codes {
-                attendees = tablet::attend(session, code, gender, band)?.attendees;
+            for (done, code) in codes.iter().enumerate() {
+                attendees = match tablet::attend(session, code, gender, band) {
+                    Ok(attended) => attended.attendees,
+                    Err(error) if codes.len() > 1 => {
+                        return Err(Error::invalid_cli(
+                            "code",
+                            format!("code {} of {}: {error}; the {done} before it are recorded", done + 1, codes.len()),
+                        ))
+                    }
+                    Err(error) => return Err(error),
+                };
             }
             out.value(
                 &json!({ "recorded": codes.len(), "attendees": attendees }),

@@ -8,6 +8,7 @@ use corridor_core::pin::Pin;
 use corridor_core::runtime::block_on;
 use corridor_core::sessions::tablet::{self, SessionState};
 use corridor_core::sessions::upload::{AgeBand, Commodity, Gender, Service, SessionKind};
+use corridor_core::sync::outbox;
 use corridor_core::testing::{fast_vault, install_safety_unverified, scan_decrypted, ManualClock};
 use corridor_core::vault::{Session, Vault};
 
@@ -106,7 +107,10 @@ fn a_session_records_people_by_code_and_refuses_what_would_count_wrong() {
     assert!(tablet::commodity(&ana, Commodity::Lubricant, 0).is_err());
     assert!(reason(tablet::refer(&ana, Service::Prep, "nowhere")).contains("not one of the programme's sites"));
     tablet::refer(&ana, Service::Prep, "musina").unwrap();
-    assert!(tablet::quiz(&ana, "prep", 10, 11).is_err());
+    assert!(reason(tablet::quiz(&ana, "prep", 10, 11)).contains("between 0 and attempted"));
+    assert!(reason(tablet::quiz(&ana, "prep", 10, 4)).contains("not an installed module"));
+    assert!(reason(tablet::walk_ins(&ana, Gender::Male, AgeBand::From25To29, i64::MIN)).contains("a count is"));
+    assert!(reason(tablet::commodity(&ana, Commodity::Lubricant, i64::MAX)).contains("a count is"));
     assert!(tablet::set_notes(&ana, Some(&"x".repeat(5000))).is_err());
     tablet::set_notes(&ana, Some("rain; moved under the shelter")).unwrap();
 
@@ -211,4 +215,34 @@ fn a_discarded_session_leaves_no_code_in_the_database() {
         assert!(!pages.contains(code.as_bytes()));
     }
     assert!(tablet::list(&ana).unwrap().is_empty());
+}
+
+#[test]
+fn a_session_delivered_while_its_record_still_said_closed_is_purged() {
+    // As a process killed between putting the sealed session in the outbox and marking it
+    // queued would leave it, after a background drain delivered it: the record says closed, the
+    // outbox marked it delivered.
+    let (_dir, vault, ana, _bo) = tablet();
+    let id = tablet::start(&ana, "beitbridge", SessionKind::Group, &[]).unwrap();
+    let person = code();
+    tablet::attend(&ana, &person, Some(Gender::Female), None).unwrap();
+    tablet::set_notes(&ana, Some("under the bridge")).unwrap();
+    assert_eq!(tablet::close(&ana).unwrap().state, SessionState::Closed);
+    vault
+        .device_store()
+        .unwrap()
+        .put(outbox::DELIVERED_SESSIONS, &id.hyphenated().to_string(), &0i64.to_be_bytes())
+        .unwrap();
+
+    let listed = tablet::list(&ana).unwrap();
+    assert_eq!(listed[0].state, SessionState::Sent);
+    assert_eq!(listed[0].attendees, 1, "the counts stay");
+    let (path, key) = ana.testing_database().unwrap();
+    let pages = scan_decrypted(&path, &key).unwrap();
+    assert!(!pages.contains(person.as_bytes()));
+    assert!(!pages.contains(b"under the bridge"));
+    assert!(
+        vault.device_store().unwrap().keys(outbox::DELIVERED_SESSIONS).unwrap().is_empty(),
+        "the mark goes once it is settled"
+    );
 }

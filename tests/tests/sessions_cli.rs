@@ -52,6 +52,32 @@ fn an_educator_records_a_session_and_bad_input_is_refused_with_its_reason() {
     let mistyped = corridor(tablet.path(), &pin, &["--profile", "thandi", "session", "attend", "K7QM-4TX9-B2X"]);
     assert_ne!(mistyped.code, 0);
     ok(session(&["attend", &codes[1]]));
+
+    // Codes from a scanner on standard input: a bad line is named and nothing is recorded.
+    let more: Vec<String> = ok(corridor(tablet.path(), &[], &["code", "new", "--count", "2"]))
+        .stdout
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let piped = |input: String| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(corridor_tests::corridor_binary())
+            .args(["--data-dir", tablet.path().to_str().unwrap(), "--profile", "thandi", "session", "attend", "-"])
+            .env("CORRIDOR_PIN", PIN)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        Run::from(child.wait_with_output().unwrap())
+    };
+    refused(piped(format!("{}\n\nK7QM-4TX9-B2X\n", more[0])), "line 3");
+    let shown = json(&ok(corridor(tablet.path(), &pin, &["--json", "--profile", "thandi", "session", "show"])));
+    assert_eq!(shown["attendees"], 2, "nothing of a refused batch is recorded");
+    ok(piped(format!("{}\n{}\n", more[0], more[1])));
+    ok(session(&["remove", &more[0]]));
+    ok(session(&["remove", &more[1]]));
     ok(session(&["walkin", "--gender", "male", "--age-band", "25-29", "--count", "2"]));
     refused(session(&["walkin", "--gender", "male", "--age-band", "25-29", "--count", "-3"]), "below zero");
     ok(session(&["commodity", "male-condoms", "40"]));

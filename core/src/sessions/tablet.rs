@@ -436,11 +436,11 @@ where
 /// Adds `count` to a running total: below zero only in a correction, and an open session's line
 /// never falls below zero (a count typed too high is taken back with a negative amount).
 fn add_count(total: &mut i64, count: i64, correction: bool, field: &'static str) -> Result<()> {
-    if count == 0 || count.abs() > MAX_COUNT {
+    if count == 0 || !(-MAX_COUNT..=MAX_COUNT).contains(&count) {
         return Err(Error::invalid(field, format!("a count is 1 to {MAX_COUNT} (or -1 to -{MAX_COUNT} to take back)")));
     }
     let new = *total + count;
-    if new.abs() > MAX_COUNT {
+    if !(-MAX_COUNT..=MAX_COUNT).contains(&new) {
         return Err(Error::invalid(field, format!("at most {MAX_COUNT} in one session")));
     }
     if new < 0 && !correction {
@@ -512,13 +512,13 @@ pub fn refer(session: &Session, service: Service, clinic: &str) -> Result<()> {
 /// Records the group's quiz results for a module, as counts (adds to the module's line).
 pub fn quiz(session: &Session, module: &str, attempted: i64, passed: i64) -> Result<()> {
     require_educator(session)?;
-    check_module(session, module)?;
     if !(1..=MAX_COUNT).contains(&attempted) || !(0..=attempted).contains(&passed) {
         return Err(Error::invalid(
             "quiz",
             "attempted is 1 or more, and passed is between 0 and attempted",
         ));
     }
+    check_module(session, module)?;
     change_open(session, "quiz", |lines: &mut Vec<QuizResult>, _| {
         match lines.iter_mut().find(|line| line.module == module) {
             Some(line) => {
@@ -634,7 +634,9 @@ pub fn close(session: &Session) -> Result<SessionSummary> {
     crash_point!("sessions: closed, not yet queued");
     let store = session.vault().device_store()?;
     if let Some(key) = account::intake_key(&store)? {
-        queue(session, &store, &key, &id)?;
+        if session.with_connection(|connection| ready_to_queue(connection, &id))? {
+            queue(session, &store, &key, &id)?;
+        }
     }
     let uuid = Uuid::parse_str(&id).map_err(|_| Error::DatabaseDamaged)?;
     summary(session, uuid)?.ok_or(Error::DatabaseDamaged)
@@ -742,6 +744,28 @@ fn build_upload(connection: &Connection, id: &str, now: i64) -> Result<SessionUp
     })
 }
 
+/// Whether the closed record `id` may go to the hub now: a session always; a correction only
+/// once the session it corrects and every earlier correction of it are at the hub, so that the
+/// hub applies them in order (a removal before the addition it undoes would count wrong).
+fn ready_to_queue(connection: &Connection, id: &str) -> Result<bool> {
+    let (corrects, closed_at): (Option<String>, Option<i64>) = connection.query_row(
+        "SELECT corrects, closed_at FROM edu_sessions WHERE id = ?1",
+        [id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let Some(original) = corrects else {
+        return Ok(true);
+    };
+    let earlier_not_sent: i64 = connection.query_row(
+        "SELECT count(*) FROM edu_sessions
+         WHERE id != ?1 AND state != 'sent'
+           AND (id = ?2 OR (corrects = ?2 AND (closed_at < ?3 OR (closed_at = ?3 AND id < ?1))))",
+        params![id, original, closed_at.unwrap_or(i64::MAX)],
+        |row| row.get(0),
+    )?;
+    Ok(earlier_not_sent == 0)
+}
+
 /// Seals the closed record `id` to the hub's intake key and puts it in the outbox (one
 /// device-store transaction), then marks it queued. An item already in the outbox (a crash
 /// between the two steps) is only marked.
@@ -781,15 +805,18 @@ pub fn settle_delivered(session: &Session) -> Result<u32> {
     require_educator(session)?;
     let store = session.vault().device_store()?;
     let delivered = store.keys(DELIVERED_SESSIONS)?;
-    let queued: Vec<String> = session.with_connection(|connection| {
-        let mut statement = connection.prepare("SELECT id FROM edu_sessions WHERE state = 'queued'")?;
+    // Closed ones too: a crash between queueing and marking leaves a session "closed" whose
+    // item is in the outbox, and perhaps already delivered.
+    let waiting: Vec<(String, String)> = session.with_connection(|connection| {
+        let mut statement =
+            connection.prepare("SELECT id, state FROM edu_sessions WHERE state IN ('closed', 'queued')")?;
         let ids = statement
-            .query_map([], |row| row.get(0))?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(ids)
     })?;
     let mut purged = 0;
-    for id in queued {
+    for (id, state) in waiting {
         if delivered.contains(&id) {
             let sent_at: i64 = store
                 .get(DELIVERED_SESSIONS, &id)?
@@ -799,9 +826,11 @@ pub fn settle_delivered(session: &Session) -> Result<u32> {
             purge(session, &id, sent_at)?;
             store.delete(DELIVERED_SESSIONS, &id)?;
             purged += 1;
-        } else {
+        } else if state == "queued" {
             let uuid = Uuid::parse_str(&id).map_err(|_| Error::DatabaseDamaged)?;
-            if outbox::state_of(&store, uuid)?.is_none() {
+            // Not in the outbox and not marked delivered (asked in this order, so that a
+            // delivery by a background drain in between is seen): it was discarded by hand.
+            if outbox::state_of(&store, uuid)?.is_none() && store.get(DELIVERED_SESSIONS, &id)?.is_none() {
                 session.with_connection(|connection| {
                     connection.execute("UPDATE edu_sessions SET state = 'closed' WHERE id = ?1", [&id])?;
                     Ok(())
@@ -1035,26 +1064,48 @@ pub async fn sync(session: &Session, client: &HubClient) -> Result<SyncOutcome> 
         Err(Error::Network { retryable: true, .. }) => account::intake_key(&store)?,
         Err(error) => return Err(error),
     };
-    settle_delivered(session)?;
+    drop(store);
     let mut outcome = SyncOutcome::default();
-    if let Some(key) = &key {
-        let closed: Vec<String> = session.with_connection(|connection| {
-            let mut statement =
-                connection.prepare("SELECT id FROM edu_sessions WHERE state = 'closed' ORDER BY closed_at, id")?;
-            let ids = statement
-                .query_map([], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(ids)
-        })?;
-        for id in closed {
-            queue(session, &store, key, &id)?;
-            outcome.queued += 1;
+    outcome.sent += settle_delivered(session)?;
+    // A correction goes once its original is at the hub: a few rounds send a session and its
+    // corrections in one sync.
+    for round in 0..4 {
+        let mut queued_now = 0;
+        if let Some(key) = &key {
+            let store = session.vault().device_store()?;
+            let closed: Vec<String> = session.with_connection(|connection| {
+                let mut statement =
+                    connection.prepare("SELECT id FROM edu_sessions WHERE state = 'closed' ORDER BY closed_at, id")?;
+                let ids: Vec<String> = statement
+                    .query_map([], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let mut ready = Vec::new();
+                for id in ids {
+                    if ready_to_queue(connection, &id)? {
+                        ready.push(id);
+                    }
+                }
+                Ok(ready)
+            })?;
+            for id in closed {
+                queue(session, &store, key, &id)?;
+                queued_now += 1;
+            }
+        }
+        outcome.queued += queued_now;
+        if round > 0 && queued_now == 0 {
+            break;
+        }
+        let drained =
+            outbox::drain(session.vault().device_store()?, client, outbox::DrainOptions::default(), &mut |_, _| {})
+                .await?;
+        outcome.refused = drained.refused;
+        let sent = settle_delivered(session)?;
+        outcome.sent += sent;
+        if sent == 0 {
+            break;
         }
     }
-    drop(store);
-    let drained = outbox::drain(session.vault().device_store()?, client, outbox::DrainOptions::default(), &mut |_, _| {}).await?;
-    outcome.refused = drained.refused;
-    outcome.sent = settle_delivered(session)?;
     outcome.waiting = session.with_connection(|connection| {
         Ok(connection.query_row(
             "SELECT count(*) FROM edu_sessions WHERE state IN ('closed', 'queued')",

@@ -295,7 +295,7 @@ pub fn is_valid_month(text: &str) -> bool {
 }
 
 fn check_count(field: &'static str, count: i64, correction: bool) -> Result<()> {
-    if count == 0 || count.abs() > MAX_COUNT {
+    if count == 0 || !(-MAX_COUNT..=MAX_COUNT).contains(&count) {
         return Err(Error::invalid(field, format!("a count is 1 to {MAX_COUNT}")));
     }
     if count < 0 && !correction {

@@ -120,10 +120,20 @@ fn warm_up_sqlcipher() {
 }
 
 /// Writes the WAL back into the database and truncates it, so that deleted content is not left
-/// behind in the WAL file. Call after purges.
+/// behind in the WAL file. Call after purges. Another connection reading the same database can
+/// hold the checkpoint back ("busy"): it is tried again for up to about two seconds, then it is an
+/// error, so that a caller never believes deleted content is gone from the WAL while it is not.
 pub fn checkpoint_truncate(connection: &Connection) -> Result<()> {
-    connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-    Ok(())
+    for _ in 0..100 {
+        let busy: i64 = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+        if busy == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Err(Error::Storage(crate::error::StorageProblem::Other(
+        "the database is busy: deleted content could not yet be cleared from its journal; try again".into(),
+    )))
 }
 
 /// Whether SQLite's integrity check passes.

@@ -78,6 +78,8 @@ pub async fn login(
     let encoded = serde_json::to_vec(&details).map_err(|_| Error::Internal("account encoding".into()))?;
     store.transaction(|connection| {
         DeviceStore::put_in(connection, NAMESPACE, TOKEN_KEY, response.token.expose().as_bytes())?;
+        // A key of an earlier hub must never seal a session for this one.
+        DeviceStore::delete_in(connection, NAMESPACE, INTAKE_KEY)?;
         DeviceStore::put_in(connection, NAMESPACE, DETAILS_KEY, &encoded)
     })?;
     if let Some(previous) = previous {
