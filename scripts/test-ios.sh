@@ -43,11 +43,16 @@ unmount_all() {
 work=$(mktemp -d)
 hub_pid=
 cleanup() {
-  [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null && wait "$hub_pid" 2>/dev/null
+  if [ -n "$hub_pid" ]; then
+    kill "$hub_pid" 2>/dev/null || true
+    wait "$hub_pid" 2>/dev/null || true
+    hub_pid=
+  fi
   unmount_all
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE  # exit, so that the EXIT trap unmounts
 
 mkdir -p "$cache"
 # One run at a time per chroot: a second run would mount over the first one's mounts.
@@ -105,7 +110,9 @@ fi
 echo "== A real hub on loopback serving the starter content, signed with fresh editor keys"
 hub_data="$work/hub"
 mkdir -p "$hub_data"
-"$library_dir/corridor" hub serve --data "$hub_data" --addr 127.0.0.1:0 >/dev/null 2>"$work/hub.log" &
+: >"$work/hub.log"  # exists before the hub starts writing, so the loop below can always read it
+# 9>&-: the hub must not inherit the chroot lock (a hub left behind would hold it).
+"$library_dir/corridor" hub serve --data "$hub_data" --addr 127.0.0.1:0 >/dev/null 2>>"$work/hub.log" 9>&- &
 hub_pid=$!
 hub_address=
 for _ in $(seq 300); do
