@@ -45,6 +45,7 @@ class CalculatorActivityTest {
         fun collect(view: View): List<View> =
             if (view is ViewGroup) listOf(view) + (0 until view.childCount).flatMap { collect(view.getChildAt(it)) } else listOf(view)
         fun tap(label: String) = all.filterIsInstance<Button>().single { it.text.toString() == label }.performClick()
+        fun tapClear() = all.filterIsInstance<Button>().single { it.text.toString() in setOf("AC", "C") }.performClick()
         fun display(): TextView = all.filterIsInstance<TextView>().filter { it !is Button }.maxBy { it.textSize }
     }
 
@@ -65,7 +66,7 @@ class CalculatorActivityTest {
         assertNull(shadowOf(screen.activity).nextStartedActivity)
         assertNull(app.current())
 
-        screen.tap("C") // after a number the clear key reads C
+        screen.tapClear()
         for (key in "$PIN=") screen.tap(key.toString())
         settle()
         assertEquals("482,916", screen.display().text.toString())
