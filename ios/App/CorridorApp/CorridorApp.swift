@@ -52,7 +52,6 @@ struct CorridorApp: App {
             let corridor = try AppEnvironment.sharedVault()
             UserNotificationScheduler.registerCategory(placeholder: L("notification.hiddenPlaceholder"))
             let center = UNUserNotificationCenter.current()
-            _ = try? await center.requestAuthorization(options: [.alert, .sound, .badge])
             let app = AppModel(
                 corridor: corridor,
                 configuration: AppEnvironment.configuration,

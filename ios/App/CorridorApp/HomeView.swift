@@ -5,6 +5,8 @@ import SwiftUI
 /// Home: the code card (code and QR drawn from the core's modules) and the reminders.
 struct HomeView: View {
     let model: HomeViewModel
+    @State private var kind = "hiv_test"
+    @State private var moment = Date().addingTimeInterval(24 * 3600)
 
     var body: some View {
         List {
@@ -32,6 +34,17 @@ struct HomeView: View {
                         Button(L("home.missed")) { Task { await model.markMissed(reminder.id) } }.tint(.orange)
                         Button(L("home.snooze")) { Task { await model.snooze(reminder.id, minutes: 60) } }
                     }
+                }
+            }
+            Section(footer: Text(L("home.explicitHint"))) {
+                Picker(L("home.kind"), selection: $kind) {
+                    ForEach(HomeViewModel.reminderKinds, id: \.self) { kind in
+                        Text(L(HomeViewModel.titleKey(forKind: kind))).tag(kind)
+                    }
+                }
+                DatePicker(L("home.when"), selection: $moment, in: Date()...)
+                Button(L("home.addReminder")) {
+                    Task { await model.addReminder(kind: kind, at: moment, timeZone: .current) }
                 }
             }
             if let message = model.message { Text(text(message)).foregroundStyle(.red) }

@@ -1,5 +1,6 @@
 import CorridorAppModel
 import SwiftUI
+import UserNotifications
 
 /// The unlocked personal app: home, learn, report, settings, and quick exit everywhere.
 struct PersonalView: View {
@@ -21,6 +22,8 @@ struct PersonalView: View {
                 .tabItem { Label(L("tab.settings"), systemImage: "gearshape") }
                 .tag(PersonalShell.Tab.settings)
         }
+        // Asked only once the app is open with the PIN, never on the calculator.
+        .task { _ = try? await UNUserNotificationCenter.current().requestAuthorization(options: [.alert, .sound, .badge]) }
     }
 
     private var exitButton: some ToolbarContent {

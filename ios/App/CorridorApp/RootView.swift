@@ -1,3 +1,4 @@
+import Combine
 import CorridorAppModel
 import SwiftUI
 
@@ -25,6 +26,9 @@ struct RootView: View {
                 PrivacyCover()
             }
         }
+        // Every touch postpones the core's auto-lock; the timer notices when it has struck.
+        .simultaneousGesture(TapGesture().onEnded { model.userDidInteract() })
+        .onReceive(Timer.publish(every: 5, on: .main, in: .common).autoconnect()) { _ in model.refreshLockState() }
     }
 }
 

@@ -65,6 +65,7 @@ public final class AppModel {
         } else {
             screen = .setUp(SetUpViewModel(corridor: corridor) { [weak self] session in
                 guard let self else { return }
+                try? self.corridor.applyDataProtection()
                 await self.trustShippedContentRoot()
                 self.opened(session)
             })
@@ -86,6 +87,7 @@ public final class AppModel {
 
     public func sceneBecameActive() {
         obscured = false
+        refreshLockState()
     }
 
     /// The app left the foreground: lock everything and return to the calculator.
@@ -104,9 +106,33 @@ public final class AppModel {
         }
     }
 
+    /// Records activity on the open profile (postpones the core's auto-lock); the views call it
+    /// on every interaction.
+    public func userDidInteract() {
+        openSession?.touchIgnoringErrors()
+    }
+
+    /// Returns to the calculator (a tablet's sign-in) when the open profile was locked behind the
+    /// app's back: the core's auto-lock after the idle time. The views call it on a timer and on
+    /// becoming active.
+    public func refreshLockState() {
+        guard let session = openSession, session.isLocked() else { return }
+        quickExit()
+    }
+
+    var openSession: ProfileSession? {
+        switch screen {
+        case .personal(let shell): return shell.session
+        case .educator(let educator): return educator.session
+        default: return nil
+        }
+    }
+
     func showEducatorSignIn() {
-        screen = .educatorSignIn(EducatorSignInViewModel(corridor: corridor) { [weak self] session in
-            self?.opened(session)
+        screen = .educatorSignIn(EducatorSignInViewModel(corridor: corridor) { [weak self] session, added in
+            guard let self else { return }
+            if added { try? self.corridor.applyDataProtection() }
+            self.opened(session)
         })
     }
 
@@ -159,5 +185,12 @@ public final class PersonalShell {
         learn = LearnViewModel(vault: app.corridor.vault, session: session, repository: repository, language: language)
         report = ReportViewModel(vault: app.corridor.vault, session: session, hub: hub)
         settings = SettingsViewModel(vault: app.corridor.vault, session: session, onErased: { [weak app] in app?.erased() })
+    }
+}
+
+extension ProfileSession {
+    func touchIgnoringErrors() {
+        // A locked profile cannot be touched; refreshLockState then shows the calculator.
+        try? touch()
     }
 }

@@ -16,9 +16,10 @@ public final class EducatorSignInViewModel {
     public private(set) var message: Message?
 
     private let corridor: CorridorVault
-    private let onOpened: @MainActor (ProfileSession) -> Void
+    /// The profile opened, and whether it was just added (its files need their protection class).
+    private let onOpened: @MainActor (ProfileSession, Bool) -> Void
 
-    init(corridor: CorridorVault, onOpened: @escaping @MainActor (ProfileSession) -> Void) {
+    init(corridor: CorridorVault, onOpened: @escaping @MainActor (ProfileSession, Bool) -> Void) {
         self.corridor = corridor
         self.onOpened = onOpened
     }
@@ -36,7 +37,7 @@ public final class EducatorSignInViewModel {
             switch try await corridor.unlock(pin: typed, profileId: profileId) {
             case .unlocked(let session):
                 message = nil
-                onOpened(session)
+                onOpened(session, false)
             case .wrongPin(let attemptsLeft, _):
                 message = Message("educator.wrongPin", [String(attemptsLeft)])
             case .mustWait(let retryAfter):
@@ -59,7 +60,7 @@ public final class EducatorSignInViewModel {
             let session = try await corridor.vault.setupEducator(displayName: name, pin: typed)
             newName = ""
             message = nil
-            onOpened(session)
+            onOpened(session, true)
         } catch CorridorError.InvalidInput(let field, _) where field == "pin" {
             message = Message("setup.pinInvalid")
         } catch {
@@ -91,7 +92,7 @@ public final class EducatorViewModel {
     ]
 
     private let corridor: CorridorVault
-    private let session: ProfileSession
+    let session: ProfileSession
     private let hub: Hub?
     private let language: String
 

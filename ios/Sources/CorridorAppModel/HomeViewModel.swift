@@ -21,7 +21,11 @@ public final class HomeViewModel {
 
     /// The Localizable.strings key of a reminder's title when the person gave it no label.
     public nonisolated static func titleKey(for reminder: ReminderInfo) -> String {
-        "reminder.kind." + (reminderKinds.contains(reminder.kind) ? reminder.kind : "custom")
+        titleKey(forKind: reminder.kind)
+    }
+
+    public nonisolated static func titleKey(forKind kind: String) -> String {
+        "reminder.kind." + (reminderKinds.contains(kind) ? kind : "custom")
     }
 
     private let session: ProfileSession
@@ -55,6 +59,24 @@ public final class HomeViewModel {
 
     public func add(_ request: ReminderRequest) async {
         await change { book in _ = try book.add(request: request) }
+    }
+
+    /// A reminder from the form: a kind (`reminderKinds`), a moment picked on the phone, in the
+    /// phone's time zone. Never `explicit`: iOS is never handed a notification's explicit text
+    /// (see `NotificationRequestPlan`), so the form does not offer what iOS would not show.
+    public func addReminder(kind: String, at moment: Date, timeZone: TimeZone, label: String? = nil) async {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: moment)
+        let at = String(
+            format: "%04d-%02d-%02d %02d:%02d",
+            parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0
+        )
+        let trimmed = label?.trimmingCharacters(in: .whitespaces)
+        await add(ReminderRequest(
+            kind: kind, at: at, zone: timeZone.identifier, every: nil, count: nil, until: nil, once: false,
+            offsets: [], explicit: false, label: trimmed?.isEmpty == false ? trimmed : nil, covertText: nil
+        ))
     }
 
     public func markDone(_ id: String) async {

@@ -34,6 +34,15 @@ public final class CorridorVault: @unchecked Sendable {
         return CorridorVault(vault: vault, dataDirectory: dataDirectory)
     }
 
+    /// Sets the data protection class of every file (docs/ios.md). Call after set-up and after
+    /// adding a profile: the core makes `profiles/` then, and it must not keep its parent's class.
+    /// Data protection exists only on iOS; elsewhere this does nothing.
+    public func applyDataProtection() throws {
+        #if os(iOS)
+        try DataProtectionPolicy.apply(to: dataDirectory)
+        #endif
+    }
+
     public func status() async throws -> VaultStatus {
         let vault = self.vault
         return try await offMainThread { try vault.status() }

@@ -97,11 +97,52 @@ final class CalculatorTests: XCTestCase {
         XCTAssertFalse(reopened.session.isLocked())
         app.quickExit()
         XCTAssertTrue(reopened.session.isLocked())
+
+        // The core's auto-lock strikes behind the app's back: the next check shows the calculator.
+        guard case .disguise(let third) = app.screen else { return XCTFail("the calculator") }
+        await tap(third, "C482916=")
+        guard case .personal(let idle) = app.screen else { return XCTFail("the PIN opens the app") }
+        app.userDidInteract()
+        app.refreshLockState()
+        guard case .personal = app.screen else { return XCTFail("an open profile stays open") }
+        idle.session.lock()
+        app.refreshLockState()
+        guard case .disguise = app.screen else { return XCTFail("a locked profile returns to the calculator") }
+    }
+
+    @MainActor func testAReminderAddedOnHomeReachesTheSchedulerInTheCoversWords() async throws {
+        let corridor = try CorridorVault.open(at: directory, strengthener: deviceStrengthener())
+        _ = try await corridor.setUpPersonal(pin: PIN)
+        let scheduler = RecordingScheduler()
+        let app = AppModel(corridor: corridor, configuration: AppConfiguration(hubURL: nil), scheduler: scheduler,
+                           numberFormat: english, language: "en")
+        await app.start()
+        guard case .disguise(let calculator) = app.screen else { return XCTFail("the calculator") }
+        await tap(calculator, "482916=")
+        guard case .personal(let shell) = app.screen else { return XCTFail("the PIN opens the app") }
+        let maputo = try XCTUnwrap(TimeZone(identifier: "Africa/Maputo"))
+        let inThreeDays = Date().addingTimeInterval(3 * 24 * 3600)
+        await shell.home.addReminder(kind: "hiv_test", at: inThreeDays, timeZone: maputo)
+        XCTAssertNil(shell.home.message)
+        XCTAssertEqual(shell.home.reminders.map(\.kind), ["hiv_test"])
+        XCTAssertEqual(HomeViewModel.titleKey(for: try XCTUnwrap(shell.home.reminders.first)), "reminder.kind.hiv_test")
+        XCTAssertFalse(scheduler.scheduled.isEmpty, "adding a reminder schedules its notifications at once")
+        XCTAssertTrue(scheduler.scheduled.values.allSatisfy { $0.privateBody == nil }, "nothing explicit is asked for")
+        let due = scheduler.scheduled.values.map(\.fireAtUnix).max() ?? 0
+        XCTAssertEqual(Double(due), inThreeDays.timeIntervalSince1970, accuracy: 60, "at the minute picked")
+        XCTAssertFalse(shell.home.upcoming.isEmpty)
+
+        await shell.home.addReminder(kind: "vitamins", at: inThreeDays, timeZone: maputo)
+        XCTAssertEqual(shell.home.message, Message("error.invalidInput", ["kind"]))
+        await shell.home.remove(try XCTUnwrap(shell.home.reminders.first?.id))
+        XCTAssertTrue(scheduler.scheduled.isEmpty, "removing it cancels its notifications")
     }
 
     static let allTests = [
         ("testTheCalculatorViewModelUnlocksWithThePinAndNotWithAWrongOne", asyncTest(testTheCalculatorViewModelUnlocksWithThePinAndNotWithAWrongOne)),
         ("testTheAppShowsOnlyTheCalculatorBeforeThePinAndLocksWhenItLeaves",
          asyncTest(testTheAppShowsOnlyTheCalculatorBeforeThePinAndLocksWhenItLeaves)),
+        ("testAReminderAddedOnHomeReachesTheSchedulerInTheCoversWords",
+         asyncTest(testAReminderAddedOnHomeReachesTheSchedulerInTheCoversWords)),
     ]
 }
