@@ -27,7 +27,6 @@ marker="$root/.corridor-swift-ready"
 # Changing what the chroot holds means changing this line: a chroot with another recipe is remade.
 recipe="trixie minbase + swiftlang libc6-dev libssl3t64 tzdata ca-certificates (1)"
 mirror="${CORRIDOR_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-generated="$repo/target/generated-bindings/swift"
 library_dir="$repo/target/debug"
 out="$repo/target/swift-ios"
 
@@ -93,17 +92,29 @@ else
 fi
 
 echo "== The core library, its Swift bindings and the corridor CLI"
-# The generated Swift must match the library: the functions its header declares are exactly the
-# ones the library exports (a library built since, with new functions or without the testing
-# hooks, means generating again).
-bindings_match() {
-  [ -f "$generated/CorridorFFI.swift" ] && [ -f "$generated/CorridorFFIRaw.h" ] \
-    && [ -f "$generated/CorridorFFIRaw.modulemap" ] && [ -f "$library_dir/libcorridor_ffi.so" ] || return 1
-  [ "$(grep -o 'uniffi_corridor_ffi_[a-z0-9_]*' "$generated/CorridorFFIRaw.h" | sort -u)" \
-    = "$(nm -D --defined-only "$library_dir/libcorridor_ffi.so" | awk '{ print $3 }' | grep '^uniffi_corridor_ffi_' | sort -u)" ]
+# The tests use a snapshot of the library and of its generated Swift in target/swift-ios/ffi, so
+# that another build in the shared target/ (which regenerates the bindings) cannot change them
+# half-way. The generated Swift must match the library: generated after it was built, and the
+# functions its header declares exactly the ones it exports (a library built since, with new
+# functions or without the testing hooks, means generating again).
+ffi="$out/ffi"
+take_snapshot() {
+  rm -rf "$ffi"
+  mkdir -p "$ffi"
+  local file
+  for file in CorridorFFI.swift CorridorFFIRaw.h CorridorFFIRaw.modulemap; do
+    cp -p "$repo/target/generated-bindings/swift/$file" "$ffi/" 2>/dev/null || return 1
+  done
+  cp -p "$library_dir/libcorridor_ffi.so" "$ffi/" 2>/dev/null || return 1
+  # Generated from this library or a later one (a signature change keeps the names; the checksums
+  # the generated Swift checks at load would then stop the tests).
+  [ "$ffi/CorridorFFIRaw.h" -nt "$ffi/libcorridor_ffi.so" ] || return 1
+  [ "$(grep -o 'uniffi_corridor_ffi_[a-z0-9_]*' "$ffi/CorridorFFIRaw.h" | sort -u)" \
+    = "$(nm -D --defined-only "$ffi/libcorridor_ffi.so" | awk '{ print $3 }' | grep '^uniffi_corridor_ffi_' | sort -u)" ]
 }
-if ! bindings_match; then
+if ! take_snapshot; then
   scripts/build-bindings.sh --testing
+  take_snapshot || { echo "error: the generated Swift does not match target/debug/libcorridor_ffi.so" >&2; exit 1; }
 fi
 [ -x "$library_dir/corridor" ] || cargo build -q -p corridor-cli
 
@@ -172,8 +183,8 @@ in_chroot() {
 
 # Debian's libswiftObservation.so refers to swift::threading::fatal, which no library of the
 # package defines (it is reached only on a fatal threading error); the links allow that one gap.
-swift_flags=(-swift-version 5 -Onone -g -enable-testing -I "$out" -I "$generated"
-  -Xcc "-fmodule-map-file=$generated/CorridorFFIRaw.modulemap" -Xlinker --allow-shlib-undefined)
+swift_flags=(-swift-version 5 -Onone -g -enable-testing -I "$out" -I "$ffi"
+  -Xcc "-fmodule-map-file=$ffi/CorridorFFIRaw.modulemap" -Xlinker --allow-shlib-undefined)
 sources_of() { find "$@" -name '*.swift' | sort; }
 compile_module() {
   local name=$1
@@ -181,21 +192,21 @@ compile_module() {
   in_chroot swiftc "${swift_flags[@]}" -parse-as-library -emit-library -emit-module \
     -module-name "$name" -emit-module-path "$out/$name.swiftmodule" -o "$out/lib$name.so" \
     "$@" >"$out/$name.log" 2>&1 || { cat "$out/$name.log" >&2; echo "error: $name did not compile" >&2; exit 1; }
-  grep -h '^/.*warning:' "$out/$name.log" | grep -v "^$generated" | sort -u >&2 || true
+  grep -h '^/.*warning:' "$out/$name.log" | grep -v "^$ffi/" | sort -u >&2 || true
 }
 
-compile_module CorridorFFI "$generated/CorridorFFI.swift" -L "$library_dir" -lcorridor_ffi
+compile_module CorridorFFI "$ffi/CorridorFFI.swift" -L "$ffi" -lcorridor_ffi
 compile_module CorridorKit $(sources_of ios/Sources/CorridorKit | sed "s|^|$repo/|") -L "$out" -lCorridorFFI
 compile_module CorridorAppModel $(sources_of ios/Sources/CorridorAppModel | sed "s|^|$repo/|") \
   -L "$out" -lCorridorKit -lCorridorFFI
 in_chroot swiftc "${swift_flags[@]}" -module-name CorridorTests -o "$out/corridor-tests" \
   -Xcc "-fmodule-map-file=$repo/ios/Tests/LinuxSupport/module.modulemap" \
   $(sources_of ios/Tests/CorridorKitTests ios/Tests/CorridorAppModelTests ios/Tests/LinuxSupport | sed "s|^|$repo/|") \
-  -L "$out" -lCorridorAppModel -lCorridorKit -lCorridorFFI -L "$library_dir" -lcorridor_ffi \
+  -L "$out" -lCorridorAppModel -lCorridorKit -lCorridorFFI -L "$ffi" -lcorridor_ffi \
   -Xlinker -l:libcrypto.so.3 >"$out/tests.log" 2>&1 || { cat "$out/tests.log" >&2; echo "error: the tests did not compile" >&2; exit 1; }
 
 echo "== Running the Swift tests"
-in_chroot /usr/bin/env LD_LIBRARY_PATH="$out:$library_dir" \
+in_chroot /usr/bin/env LD_LIBRARY_PATH="$out:$ffi" \
   CORRIDOR_TEST_HUB="http://$hub_address" \
   CORRIDOR_TEST_CONTENT_ROOT="$out/content-root.json" \
   CORRIDOR_TEST_IOS_DIR="$repo/ios" \

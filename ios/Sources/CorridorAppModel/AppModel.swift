@@ -50,13 +50,18 @@ public final class AppModel {
     /// At launch: the calculator on a set-up device (after re-planning notifications without the
     /// PIN, as after a reboot), the set-up screen otherwise.
     public func start() async {
-        let status = try? await corridor.status()
-        if status?.setUp == true {
+        guard let status = try? await corridor.status() else {
+            // Unreadable data (a damaged key file, files not readable yet): never the set-up
+            // screen, which would show what the app is. The calculator still calculates.
+            showDisguise()
+            return
+        }
+        if status.setUp {
             await trustShippedContentRoot()
         }
-        if status?.setUp == true, status?.kind == .educator {
+        if status.setUp, status.kind == .educator {
             showEducatorSignIn()
-        } else if status?.setUp == true {
+        } else if status.setUp {
             if let scheduler {
                 let vault = corridor.vault
                 _ = try? await offMainThread { try vault.reconcileLocked(scheduler: scheduler) }

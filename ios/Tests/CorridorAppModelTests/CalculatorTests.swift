@@ -110,6 +110,23 @@ final class CalculatorTests: XCTestCase {
         guard case .disguise = app.screen else { return XCTFail("a locked profile returns to the calculator") }
     }
 
+    @MainActor func testADamagedKeyFileShowsTheCalculatorNeverTheSetUpScreen() async throws {
+        let corridor = try CorridorVault.open(at: directory, strengthener: deviceStrengthener())
+        _ = try await corridor.setUpPersonal(pin: PIN)
+        try Data(repeating: 0x5A, count: 64).write(to: directory.appendingPathComponent("keyslots"))
+        do {
+            _ = try await corridor.status()
+            XCTFail("a damaged key file is an error")
+        } catch CorridorError.KeyFileDamaged {
+        }
+        let app = AppModel(corridor: corridor, configuration: AppConfiguration(hubURL: nil), scheduler: nil,
+                           numberFormat: english, language: "en")
+        await app.start()
+        guard case .disguise(let calculator) = app.screen else { return XCTFail("the calculator, not set-up: \(app.screen)") }
+        await tap(calculator, "6×7=")
+        XCTAssertEqual(calculator.display, "42")
+    }
+
     @MainActor func testAReminderAddedOnHomeReachesTheSchedulerInTheCoversWords() async throws {
         let corridor = try CorridorVault.open(at: directory, strengthener: deviceStrengthener())
         _ = try await corridor.setUpPersonal(pin: PIN)
@@ -142,6 +159,7 @@ final class CalculatorTests: XCTestCase {
         ("testTheCalculatorViewModelUnlocksWithThePinAndNotWithAWrongOne", asyncTest(testTheCalculatorViewModelUnlocksWithThePinAndNotWithAWrongOne)),
         ("testTheAppShowsOnlyTheCalculatorBeforeThePinAndLocksWhenItLeaves",
          asyncTest(testTheAppShowsOnlyTheCalculatorBeforeThePinAndLocksWhenItLeaves)),
+        ("testADamagedKeyFileShowsTheCalculatorNeverTheSetUpScreen", asyncTest(testADamagedKeyFileShowsTheCalculatorNeverTheSetUpScreen)),
         ("testAReminderAddedOnHomeReachesTheSchedulerInTheCoversWords",
          asyncTest(testAReminderAddedOnHomeReachesTheSchedulerInTheCoversWords)),
     ]
