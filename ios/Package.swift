@@ -8,7 +8,7 @@ import PackageDescription
 
 let package = Package(
     name: "CorridorKit",
-    platforms: [.iOS(.v17), .macOS(.v14)],
+    platforms: [.iOS(.v17)],
     products: [
         .library(name: "CorridorKit", targets: ["CorridorKit"]),
         .library(name: "CorridorAppModel", targets: ["CorridorAppModel"]),

@@ -205,6 +205,12 @@ in_chroot swiftc "${swift_flags[@]}" -module-name CorridorTests -o "$out/corrido
   -L "$out" -lCorridorAppModel -lCorridorKit -lCorridorFFI -L "$ffi" -lcorridor_ffi \
   -Xlinker -l:libcrypto.so.3 >"$out/tests.log" 2>&1 || { cat "$out/tests.log" >&2; echo "error: the tests did not compile" >&2; exit 1; }
 
+# What only Apple's SDK can compile (the SwiftUI views, and the Keychain, Secure Enclave,
+# notification and background-task code behind #if) is at least parsed: swiftc -parse checks
+# the syntax of every file, inactive #if branches included, without type-checking.
+in_chroot swiftc -parse $(sources_of ios/App ios/Sources | sed "s|^|$repo/|") >"$out/parse.log" 2>&1 \
+  || { cat "$out/parse.log" >&2; echo "error: the app's Swift does not parse" >&2; exit 1; }
+
 echo "== Running the Swift tests"
 in_chroot /usr/bin/env LD_LIBRARY_PATH="$out:$ffi" \
   CORRIDOR_TEST_HUB="http://$hub_address" \

@@ -26,7 +26,7 @@ struct CalculatorView: View {
                                 .font(.system(size: 34))
                                 .frame(maxWidth: button.wide ? .infinity : 80, minHeight: 80)
                                 .foregroundStyle(button.style == .function ? Color.black : Color.white)
-                                .background(background(button.style), in: Capsule())
+                                .background(fill(for: button.style), in: Capsule())
                         }
                         .frame(maxWidth: button.wide ? .infinity : 80)
                     }
@@ -37,7 +37,7 @@ struct CalculatorView: View {
         .background(Color.black.ignoresSafeArea())
     }
 
-    private func background(_ style: CalculatorViewModel.Style) -> Color {
+    private func fill(for style: CalculatorViewModel.Style) -> Color {
         switch style {
         case .digit: return Color(white: 0.2)
         case .operation: return .orange

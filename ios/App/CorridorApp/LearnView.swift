@@ -102,7 +102,7 @@ struct BlockView: View {
     var body: some View {
         switch block {
         case .heading(let level, let spans):
-            Text(attributed(spans)).font(level <= 1 ? .title : level == 2 ? .title2 : .title3)
+            Text(attributed(spans)).font(level <= 1 ? Font.title : (level == 2 ? Font.title2 : Font.title3))
         case .paragraph(let spans):
             Text(attributed(spans))
         case .itemList(let ordered, let items):
