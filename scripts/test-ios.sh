@@ -53,6 +53,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE  # exit, so that the EXIT trap unmounts
 
+# The host tools this script uses besides debootstrap (installed below when the chroot is made).
+need=()
+command -v nm >/dev/null 2>&1 || need+=(binutils)
+{ command -v flock && command -v mount && command -v umount; } >/dev/null 2>&1 || need+=(util-linux mount)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  { "${as_root[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${need[@]}"; } \
+    >"$work/host-tools.log" 2>&1 || { cat "$work/host-tools.log" >&2; exit 1; }
+fi
+
 mkdir -p "$cache"
 # One run at a time per chroot: a second run would mount over the first one's mounts.
 exec 9>"$cache/swift-trixie.lock"

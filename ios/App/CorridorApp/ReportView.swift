@@ -71,6 +71,29 @@ struct ReportView: View {
                     }
                 }
             }
+            if model.step == .what, !model.reports.isEmpty {
+                // States only: the phone never shows (or keeps) what a report said.
+                Section(L("report.yours")) {
+                    ForEach(model.reports, id: \.reportId) { report in
+                        HStack {
+                            Text(Date(timeIntervalSince1970: TimeInterval(report.createdAt)), style: .date)
+                            Spacer()
+                            Text(stateTitle(report.state)).foregroundStyle(.secondary)
+                        }
+                    }
+                    Button(L("report.refresh")) { Task { await model.send() } }
+                }
+            }
+        }
+    }
+
+    private func stateTitle(_ state: ReportState) -> String {
+        switch state {
+        case .queued: return L("report.state.queued")
+        case .sent: return L("report.state.sent")
+        case .received: return L("report.state.received")
+        case .refused: return L("report.state.refused")
+        case .notSent: return L("report.state.notSent")
         }
     }
 
