@@ -1,5 +1,9 @@
 package org.corridor.app
 
+import android.content.Intent
+import android.net.Uri
+import android.os.Build
+import android.provider.Settings
 import org.corridor.app.platform.Covers
 import org.corridor.app.presenter.SettingsPresenter
 import org.corridor.app.text.T
@@ -71,6 +75,13 @@ class SettingsActivity : SecureActivity() {
         for (choice in SettingsPresenter.autoLockChoices) {
             val box = column.check(s(T.autolock_minutes, choice), choice == minutes)
             box.setOnCheckedChangeListener { _, on -> if (on) workOrSay({ presenter.setAutoLockMinutes(choice) }) { render() } }
+        }
+
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.S && !app.scheduler.exactAllowed()) {
+            column.text(s(T.exact_alarms_explain))
+            column.button(s(T.exact_alarms)) {
+                startActivity(Intent(Settings.ACTION_REQUEST_SCHEDULE_EXACT_ALARM, Uri.parse("package:$packageName")))
+            }
         }
 
         column.heading(s(T.recovery_title))

@@ -110,6 +110,22 @@ class AlarmSchedulerTest {
     }
 
     @Test
+    fun grantingExactAlarmsReplacesTheInexactOnes() {
+        val reminders = Reminders(app.setUpAndUnlock())
+        reminders.add(request("prep_refill", 2, "09:00", explicit = false))
+        reminders.reconcile(app.scheduler)
+        val inexact = alarms.scheduledAlarms
+        assertTrue(inexact.size == 2 && inexact.all { it.windowLengthMs > 0 })
+        ShadowAlarmManager.setCanScheduleExactAlarms(true)
+        BootReceiver().onReceive(app, Intent(AlarmManager.ACTION_SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED))
+        app.background.submit {}.get()
+        val exact = alarms.scheduledAlarms
+        assertEquals(inexact.map { it.triggerAtMs }.sorted(), exact.map { it.triggerAtMs }.sorted())
+        assertTrue(exact.all { it.windowLengthMs == ShadowAlarmManager.WINDOW_EXACT })
+        assertEquals(2, app.scheduler.pending().size)
+    }
+
+    @Test
     fun afterARebootTheLockedPlanIsScheduledAgainWithoutThePin() {
         val session = app.setUpAndUnlock()
         Reminders(session).add(request("prep_refill", 2, "09:00", explicit = true))

@@ -78,7 +78,7 @@ class ManifestTest {
         assertEquals("false", application.android("usesCleartextTraffic"))
         for (receiver in manifest.elements("receiver").filter { it.android("exported") == "true" }) {
             val actions = receiver.getElementsByTagName("action").let { n -> (0 until n.length).map { (n.item(it) as Element).android("name") } }
-            assertTrue("an exported receiver takes only system broadcasts: $actions", actions.all { it.startsWith("android.intent.action.") })
+            assertTrue("an exported receiver takes only system broadcasts: $actions", actions.all { it.startsWith("android.intent.action.") || it.startsWith("android.app.action.") })
         }
     }
 

@@ -1,5 +1,6 @@
 package org.corridor.app.platform
 
+import android.app.AlarmManager
 import android.content.BroadcastReceiver
 import android.content.Context
 import android.content.Intent
@@ -8,16 +9,20 @@ import org.corridor.app.CorridorApp
 /**
  * After a reboot AlarmManager has forgotten every alarm: the record is cleared and the core
  * reconciles from the locked plan (no PIN; covert texts only). A change of clock or zone
- * reconciles too. Runs off the main thread with goAsync.
+ * reconciles too. When the person grants exact alarms, the inexact ones are replaced by exact
+ * ones (cancelled, then scheduled again from the locked plan; the explicit wording returns at
+ * the next unlock). Runs off the main thread with goAsync.
  */
 class BootReceiver : BroadcastReceiver() {
     override fun onReceive(context: Context, intent: Intent) {
         val rebooted = intent.action == Intent.ACTION_BOOT_COMPLETED
-        if (!rebooted && intent.action !in RECONCILE_ON) return
+        val exactGranted = intent.action == AlarmManager.ACTION_SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED
+        if (!rebooted && !exactGranted && intent.action !in RECONCILE_ON) return
         val app = context.applicationContext as CorridorApp
         val pending = goAsync()
         app.background.execute {
             try {
+                if (exactGranted) app.scheduler.pending().forEach { runCatching { app.scheduler.cancel(it) } }
                 reconcile(app, rebooted)
             } finally {
                 pending.finish()

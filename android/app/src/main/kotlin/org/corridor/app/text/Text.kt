@@ -188,6 +188,8 @@ enum class T(val en: String, val pt: String) {
     cover_texts("Notification wording, one per line (empty: the disguise's own)", "Texto das notificações, um por linha (vazio: o do disfarce)"),
     autolock_title("Lock when idle for", "Bloquear quando inativo durante"),
     autolock_minutes("%1\$d min", "%1\$d min"),
+    exact_alarms("Remind me at the exact time", "Lembrar-me à hora exata"),
+    exact_alarms_explain("Without this, reminders may come up to 10 minutes late.", "Sem isto, os lembretes podem chegar até 10 minutos mais tarde."),
     recovery_title("Recovery kit", "Kit de recuperação"),
     recovery_create("Make a recovery kit", "Criar um kit de recuperação"),
     recovery_show("Write this down and keep it somewhere safe. It is shown only once:", "Escreva isto e guarde num lugar seguro. Só é mostrado uma vez:"),
