@@ -774,10 +774,13 @@ mod tests {
         let a = code();
         let mut orphan = session("beitbridge", at(2026, 11, 3), &[(&a, None)]);
         orphan.corrects = Some(Uuid::new_v4());
-        assert!(matches!(
-            hub.submit(0, &orphan),
-            WriteOutcome::Refused(crate::store::Refusal::Unprocessable { .. })
-        ));
+        assert!(
+            matches!(
+                hub.submit(0, &orphan),
+                WriteOutcome::Refused(crate::store::Refusal::NotYet { .. })
+            ),
+            "not yet: sent again once the original is there"
+        );
         let original = session("beitbridge", at(2026, 11, 3), &[(&a, None)]);
         hub.accept(0, &original);
         let mut elsewhere = session("musina", at(2026, 11, 3), &[]);
