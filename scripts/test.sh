@@ -3,7 +3,8 @@
 # cargo-deny for the licence, ban and source checks), runs the Rust
 # tests (core, CLI end to end, benchmarks once in test mode), generates the bindings and checks
 # their configuration, then compiles the generated Kotlin and runs the JUnit tests on the JVM
-# against the real library.
+# against the real library, then the Android shell's tests (scripts/test-android.sh) and the iOS
+# shell's Swift tests in a Debian chroot it sets up when missing (scripts/test-ios.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -43,5 +44,11 @@ grep -q '^package org.corridor.ffi$' "$kotlin" || { echo "error: $kotlin lacks t
 echo "== Kotlin tests on the JVM (the hub tests run target/debug/corridor hub serve)"
 cargo build -q -p corridor-cli
 mvn -B -q -f android/pom.xml test
+
+echo "== The Android shell: every Kotlin source compiled against android-all, JVM and Robolectric tests"
+scripts/test-android.sh
+
+echo "== The iOS shell: CorridorKit and the view models compiled and tested on Linux (Swift in a Debian chroot)"
+scripts/test-ios.sh
 
 echo "all tests passed in $(( $(date +%s) - started )) s"
