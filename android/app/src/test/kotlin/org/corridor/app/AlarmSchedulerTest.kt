@@ -1,3 +1,5 @@
+@file:Suppress("DEPRECATION") // ShadowAlarmManager.ScheduledAlarm exposes its fields only
+
 package org.corridor.app
 
 import android.app.AlarmManager
