@@ -46,6 +46,14 @@ pub fn corridor_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
+/// How the key strengthener's input begins when the core asks for a device-bound key (the device
+/// store, which must open while the phone is locked) rather than for a PIN. A shell with two
+/// hardware keys picks the one usable while locked for such inputs.
+#[uniffi::export]
+pub fn device_key_input_prefix() -> Vec<u8> {
+    corridor_core::kdf::DEVICE_KEY_INPUT_PREFIX.to_vec()
+}
+
 /// Makes panics silent: a panic's text could carry data, and UniFFI already turns the panic
 /// into an exception on the foreign side. Installed once, by the first `Vault` opened.
 pub(crate) fn install_quiet_panic_hook() {

@@ -165,9 +165,15 @@ impl AttemptKey {
     }
 }
 
+/// How every strengthener input for a device-bound key begins (never a PIN-derived input, which
+/// is 32 bytes of Argon2id output). A host that keeps two hardware keys (one usable only while
+/// the phone is unlocked, for PINs; one usable while locked, for the device store) tells them
+/// apart by this prefix; the FFI exports it so that no shell keeps its own copy.
+pub const DEVICE_KEY_INPUT_PREFIX: &[u8] = b"corridor/device/v1\0";
+
 /// A key bound to this device alone (no PIN), for stores that must open while locked.
 pub fn device_key(strengthener: &dyn KeyStrengthener, label: &str) -> Result<SecretKey> {
-    let mut input = Zeroizing::new(b"corridor/device/v1\0".to_vec());
+    let mut input = Zeroizing::new(DEVICE_KEY_INPUT_PREFIX.to_vec());
     input.extend_from_slice(label.as_bytes());
     let strengthened = checked_strengthen(strengthener, &input)?;
     let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"corridor device key").extract(&strengthened);

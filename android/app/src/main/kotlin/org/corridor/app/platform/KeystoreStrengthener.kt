@@ -100,8 +100,8 @@ class KeystoreStrengthener(context: Context) : KeyStrengthener {
         private const val KEYSTORE = "AndroidKeyStore"
         const val PIN_ALIAS = "k1"
         const val DEVICE_ALIAS = "k2"
-        /** The core's label for device-bound keys (core/src/kdf.rs, `device_key`). */
-        private val DEVICE_LABEL = "corridor/device/v1\u0000".toByteArray(Charsets.US_ASCII)
+        /** How the core begins a device-bound key's input (the core's own value, never a copy). */
+        private val DEVICE_LABEL: ByteArray by lazy { org.corridor.ffi.deviceKeyInputPrefix() }
         private val lock = Any()
     }
 }
