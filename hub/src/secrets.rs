@@ -23,6 +23,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::auth::{random_bytes, sha256};
 use crate::error::HubError;
+use crate::store::sqlite::create_private_dir;
 
 /// The secrets file's name inside the data directory.
 pub const SECRETS_FILE: &str = "session-keys.json";
@@ -227,20 +228,6 @@ fn sync_dir(dir: &Path) -> Result<(), HubError> {
     Ok(())
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), HubError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)?;
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {

@@ -271,7 +271,8 @@ fn connect(path: &Path, create: bool) -> Result<Connection> {
     Ok(connection)
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
+/// Creates `dir` (and its parents) readable by this user only, if it is missing.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }

@@ -36,18 +36,7 @@ class ReportsTest {
     fun publish() {
         phoneDir = Files.createTempDirectory("corridor-phone").toFile()
         testHub = TestHub()
-        programme = TestProgramme(testHub) { source ->
-            teamKey = File(work, "zimbabwe-team.key")
-            cli("crt", "keygen", "--out", teamKey.absolutePath, "--key-id", "crt-zimbabwe-kotlin")
-            val public = File("${teamKey.absolutePath}.pub").readText()
-            val publicKey = Regex("\"x25519_public\"\\s*:\\s*\"([0-9a-f]{64})\"").find(public)!!.groupValues[1]
-            val safety = File(source, "safety.toml")
-            safety.writeText(
-                safety.readText()
-                    .replace("crt-zimbabwe-demo-placeholder", "crt-zimbabwe-kotlin")
-                    .replace("7aadaa4f81924cdf6f17d54e9c4dbb60eff0da28c4e16f4f5347e95a071ee58b", publicKey),
-            )
-        }
+        programme = TestProgramme(testHub) { source -> teamKey = useZimbabweTeamKey(source, "crt-zimbabwe-kotlin") }
     }
 
     @AfterEach

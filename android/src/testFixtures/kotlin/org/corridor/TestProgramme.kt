@@ -52,6 +52,25 @@ class TestProgramme(
         File(hub.dataDir, "content/repo/staged").deleteRecursively()
     }
 
+    /**
+     * Makes a real key for the Zimbabwe Crisis Response Team with `corridor crt keygen` and puts
+     * its public half into the copied `safety.toml` in place of the demo placeholder (call from
+     * the `prepare` block). Returns the private key file (its passphrase is [passphrase]).
+     */
+    fun useZimbabweTeamKey(source: File, keyId: String): File {
+        val teamKey = File(work, "zimbabwe-team.key")
+        cli("crt", "keygen", "--out", teamKey.absolutePath, "--key-id", keyId)
+        val publicKey = Regex("\"x25519_public\"\\s*:\\s*\"([0-9a-f]{64})\"")
+            .find(File("${teamKey.absolutePath}.pub").readText())!!.groupValues[1]
+        val safety = File(source, "safety.toml")
+        val original = safety.readText()
+        val team = original.indexOf("crt-zimbabwe-demo-placeholder")
+        check(team >= 0) { "safety.toml has no Zimbabwe placeholder key" }
+        val placeholder = Regex("x25519_public\\s*=\\s*\"([0-9a-f]{64})\"").find(original, team)!!.groupValues[1]
+        safety.writeText(original.replace("crt-zimbabwe-demo-placeholder", keyId).replace(placeholder, publicKey))
+        return teamKey
+    }
+
     override fun close() {
         work.deleteRecursively()
     }
