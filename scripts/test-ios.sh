@@ -7,12 +7,14 @@
 # repository, in ${CORRIDOR_CACHE:-$HOME/.cache/corridor}/swift-trixie (about 450 MB to download,
 # 3 GB on disk); a marker file written last says it is complete. While the tests run, /proc and
 # this repository are mounted inside it (the repository at the same absolute path, so every path
-# means the same inside and outside); both are unmounted on exit, whatever happens.
+# means the same inside and outside); on exit, whatever happens, this run unmounts what it mounted
+# and nothing else. Deleting the chroot (to remake it) refuses while anything is mounted in it
+# (ios/scripts/chroot-guard.sh, tested first by ios/scripts/test-chroot-guard.sh).
 #
-# Needs root (or sudo) for debootstrap, chroot and mount. Builds what is missing: the bindings
+# Needs root (or sudo) for debootstrap, chroot and mount. Builds the bindings
 # (scripts/build-bindings.sh --testing) when the generated Swift is missing or does not match the
-# library, and the corridor CLI, which publishes the starter content to a real hub on loopback
-# for the content and report tests.
+# library, and always brings the corridor CLI up to date (cargo build: nothing to do when it is);
+# the CLI publishes the starter content to a real hub on loopback for the content and report tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd -P)
@@ -21,23 +23,18 @@ started=$(date +%s)
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 
-cache="${CORRIDOR_CACHE:-$HOME/.cache/corridor}"
-root="$cache/swift-trixie"
+# shellcheck source=../ios/scripts/chroot-guard.sh
+. "$repo/ios/scripts/chroot-guard.sh"
+# Canonical (symlinks resolved, relative made absolute): mounts are compared with the kernel's
+# canonical mount table, so a symlinked ~/.cache or a relative CORRIDOR_CACHE must not hide them.
+cache=$(canonical_directory "${CORRIDOR_CACHE:-$HOME/.cache/corridor}")
+root=$(canonical_directory "$cache/swift-trixie")
 marker="$root/.corridor-swift-ready"
 # Changing what the chroot holds means changing this line: a chroot with another recipe is remade.
 recipe="trixie minbase + swiftlang libc6-dev libssl3t64 tzdata ca-certificates (1)"
 mirror="${CORRIDOR_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 library_dir="$repo/target/debug"
 out="$repo/target/swift-ios"
-
-mounts_under() { awk -v prefix="$1" 'index($2, prefix) == 1 { print $2 }' /proc/mounts | sort -r; }
-
-unmount_all() {
-  local mounted
-  for mounted in $(mounts_under "$root/"); do
-    "${as_root[@]}" umount "$mounted" 2>/dev/null || "${as_root[@]}" umount -l "$mounted" || true
-  done
-}
 
 work=$(mktemp -d)
 hub_pid=
@@ -47,7 +44,7 @@ cleanup() {
     wait "$hub_pid" 2>/dev/null || true
     hub_pid=
   fi
-  unmount_all
+  unmount_ours  # only what this run mounted: a run still waiting for the lock mounted nothing
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -56,14 +53,17 @@ trap 'exit 130' INT TERM HUP PIPE  # exit, so that the EXIT trap unmounts
 # The host tools this script uses besides debootstrap (installed below when the chroot is made).
 need=()
 command -v nm >/dev/null 2>&1 || need+=(binutils)
-{ command -v flock && command -v mount && command -v umount; } >/dev/null 2>&1 || need+=(util-linux mount)
+{ command -v flock && command -v findmnt && command -v mountpoint; } >/dev/null 2>&1 || need+=(util-linux)
+{ command -v mount && command -v umount; } >/dev/null 2>&1 || need+=(mount)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing: ${need[*]}"
   { "${as_root[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${need[@]}"; } \
     >"$work/host-tools.log" 2>&1 || { cat "$work/host-tools.log" >&2; exit 1; }
 fi
 
-mkdir -p "$cache"
+echo "== The chroot's guards against deleting through a mount"
+ios/scripts/test-chroot-guard.sh
+
 # One run at a time per chroot: a second run would mount over the first one's mounts.
 exec 9>"$cache/swift-trixie.lock"
 flock 9
@@ -72,31 +72,36 @@ echo "== Swift toolchain: a Debian trixie chroot in $root"
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$recipe" ]; then
   echo "reusing it"
 else
-  command -v debootstrap >/dev/null 2>&1 || {
-    echo "installing debootstrap"
-    { "${as_root[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq debootstrap; } \
+  # Debian's archive keyring too: Ubuntu's debootstrap does not carry it.
+  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  if ! command -v debootstrap >/dev/null 2>&1 || [ ! -f "$keyring" ]; then
+    echo "installing debootstrap debian-archive-keyring"
+    { "${as_root[@]}" apt-get update -qq \
+        && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq debootstrap debian-archive-keyring; } \
       >"$work/debootstrap-install.log" 2>&1 || { cat "$work/debootstrap-install.log" >&2; exit 1; }
-  }
-  unmount_all
-  if [ -n "$(mounts_under "$root/")" ]; then
-    echo "error: something is still mounted under $root; not removing it" >&2
-    exit 1
   fi
-  "${as_root[@]}" rm -rf "$root"
+  # An older debootstrap may not know trixie by name; its sid script makes the same layout.
+  scripts_dir=/usr/share/debootstrap/scripts
+  suite_script=()
+  [ -e "$scripts_dir/trixie" ] || suite_script=("$scripts_dir/sid")
+  # With the lock held: whatever is mounted in the chroot was left by a crashed run.
+  unmount_leftovers "$root"
+  remove_chroot "$root" "$repo" || exit 1
   setup_started=$(date +%s)
-  "${as_root[@]}" debootstrap --variant=minbase trixie "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || {
+  "${as_root[@]}" debootstrap --variant=minbase --keyring="$keyring" trixie "$root" "$mirror" "${suite_script[@]}" \
+    >"$work/debootstrap.log" 2>&1 || {
     tail -n 30 "$work/debootstrap.log" >&2
     exit 1
   }
   "${as_root[@]}" cp /etc/resolv.conf "$root/etc/resolv.conf"
-  "${as_root[@]}" mount -t proc proc "$root/proc"
+  mount_ours -t proc proc "$root/proc"
   "${as_root[@]}" chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
     sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends swiftlang libc6-dev libssl3t64 tzdata ca-certificates && apt-get clean' \
     >"$work/apt.log" 2>&1 || {
     tail -n 30 "$work/apt.log" >&2
     exit 1
   }
-  "${as_root[@]}" umount "$root/proc"
+  unmount_ours
   echo "$recipe" | "${as_root[@]}" tee "$marker" >/dev/null
   echo "made it in $(( $(date +%s) - setup_started )) s"
 fi
@@ -126,7 +131,9 @@ if ! take_snapshot; then
   scripts/build-bindings.sh --testing
   take_snapshot || { echo "error: the generated Swift does not match target/debug/libcorridor_ffi.so" >&2; exit 1; }
 fi
-[ -x "$library_dir/corridor" ] || cargo build -q -p corridor-cli
+# Always: a CLI older than the core would publish content the core no longer reads (cargo does
+# nothing when it is up to date).
+cargo build -q -p corridor-cli
 
 echo "== A real hub on loopback serving the starter content, signed with fresh editor keys"
 hub_data="$work/hub"
@@ -176,16 +183,24 @@ cp "$content_repo/root/1.json" "$out/content-root.json"
 echo "== Compiling the Swift layer and its tests (swiftc in the chroot)"
 # XCTest cannot discover tests on Linux: each class lists its tests in allTests and main.swift
 # lists the classes. A test left out of either would never run, so that is an error.
-for name in $(grep -ho 'func test[A-Za-z0-9_]*' ios/Tests/*/*.swift | sed 's/^func //' | sort -u); do
-  grep -q "(\"$name\"" ios/Tests/*/*.swift || { echo "error: $name is not in its class's allTests" >&2; exit 1; }
+# One test class per file, so that "its class's allTests" is "its file's allTests".
+for file in $(grep -l ': XCTestCase' ios/Tests/*/*.swift); do
+  [ "$(grep -c 'class [A-Za-z0-9]*: XCTestCase' "$file")" -eq 1 ] \
+    || { echo "error: $file holds more than one test class" >&2; exit 1; }
+  for name in $(grep -o 'func test[A-Za-z0-9_]*' "$file" | sed 's/^func //' | sort -u); do
+    grep -q "(\"$name\"" "$file" || { echo "error: $name is not in its class's allTests ($file)" >&2; exit 1; }
+  done
+done
+for file in $(grep -L ': XCTestCase' ios/Tests/*/*.swift); do
+  ! grep -q 'func test[A-Za-z0-9_]*' "$file" || { echo "error: $file has tests outside a test class" >&2; exit 1; }
 done
 for class in $(sed -n 's/^.*class \([A-Za-z0-9]*\): XCTestCase.*$/\1/p' ios/Tests/*/*.swift); do
   grep -q "testCase($class.allTests)" ios/Tests/LinuxSupport/main.swift \
     || { echo "error: $class is not in ios/Tests/LinuxSupport/main.swift" >&2; exit 1; }
 done
-"${as_root[@]}" mount -t proc proc "$root/proc"
+mount_ours -t proc proc "$root/proc"
 "${as_root[@]}" mkdir -p "$root$repo"
-"${as_root[@]}" mount --bind "$repo" "$root$repo"
+mount_ours --bind "$repo" "$root$repo"
 
 in_chroot() {
   "${as_root[@]}" chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root LANG=C.UTF-8 TZ=Africa/Maputo "$@"
