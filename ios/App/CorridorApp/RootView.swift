@@ -1,6 +1,7 @@
 import Combine
 import CorridorAppModel
 import SwiftUI
+import UIKit
 
 struct RootView: View {
     let model: AppModel
@@ -21,7 +22,8 @@ struct RootView: View {
             case .educator(let educator):
                 EducatorView(model: educator, quickExit: model.quickExit)
             }
-            // The app switcher's snapshot is taken while inactive: it shows this cover only.
+            // The real cover is CoverWindow, above every window (sheets and dialogs included);
+            // this one only keeps the root's own content hidden behind it.
             if model.obscured {
                 PrivacyCover()
             }
@@ -29,6 +31,26 @@ struct RootView: View {
         // Every touch postpones the core's auto-lock; the timer notices when it has struck.
         .simultaneousGesture(TapGesture().onEnded { model.userDidInteract() })
         .onReceive(Timer.publish(every: 5, on: .main, in: .common).autoconnect()) { _ in model.refreshLockState() }
+    }
+}
+
+/// A window of its own above every other window of the scene (alerts included), showing the
+/// privacy cover while the app is inactive, in the background or on a captured screen. Presented
+/// views (sheets, confirmation dialogs, the keyboard) belong to windows below it.
+@MainActor
+final class CoverWindow {
+    static let shared = CoverWindow()
+    private var window: UIWindow?
+
+    func show(_ covered: Bool) {
+        if covered, window == nil,
+           let scene = UIApplication.shared.connectedScenes.compactMap({ $0 as? UIWindowScene }).first {
+            let cover = UIWindow(windowScene: scene)
+            cover.windowLevel = UIWindow.Level(rawValue: UIWindow.Level.alert.rawValue + 1)
+            cover.rootViewController = UIHostingController(rootView: PrivacyCover())
+            window = cover
+        }
+        window?.isHidden = !covered
     }
 }
 

@@ -1,8 +1,8 @@
 import CorridorFFI
 import Foundation
 
-/// The programme's settings shipped in the app: Info.plist's `CorridorHubURL`,
-/// `CorridorHubKeyPins` (SHA-256 SPKI pins separated by commas) and `CorridorContentPath` (the
+/// The programme's settings shipped in the app: Info.plist's `SyncServerURL`,
+/// `SyncServerKeyPins` (SHA-256 SPKI pins separated by commas) and `SyncContentPath` (the
 /// content repository's path on the hub), and the content root the app ships
 /// (`content-root.json`, the repository's `root/1.json`), which the device trusts first.
 public struct AppConfiguration: Equatable, Sendable {
@@ -23,13 +23,13 @@ public struct AppConfiguration: Equatable, Sendable {
 
     public init(infoDictionary: [String: Any], shippedContentRoot: Data?) {
         self.shippedContentRoot = shippedContentRoot
-        let url = (infoDictionary["CorridorHubURL"] as? String)?.trimmingCharacters(in: .whitespaces)
+        let url = (infoDictionary["SyncServerURL"] as? String)?.trimmingCharacters(in: .whitespaces)
         hubURL = url?.isEmpty == false ? url : nil
-        pinnedKeySha256 = ((infoDictionary["CorridorHubKeyPins"] as? String) ?? "")
+        pinnedKeySha256 = ((infoDictionary["SyncServerKeyPins"] as? String) ?? "")
             .split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
-        contentPath = (infoDictionary["CorridorContentPath"] as? String) ?? "v1/content/repo/"
+        contentPath = (infoDictionary["SyncContentPath"] as? String) ?? "v1/content/repo/"
     }
 
     /// The hub for reports and the outbox; nil when the build names none. The core refuses a

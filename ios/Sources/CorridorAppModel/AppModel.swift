@@ -22,7 +22,18 @@ public final class AppModel {
     }
 
     public private(set) var screen: Screen = .starting
-    public private(set) var obscured = false
+    /// Whether the view must draw the cover over everything (its own window on iOS): while the
+    /// app is inactive or in the background (the app switcher's snapshot) and while the screen
+    /// is recorded or mirrored.
+    public var obscured: Bool { leftForeground || screenCaptured }
+    private var leftForeground = false
+    private var screenCaptured = false
+    /// Some file's data protection class could not be set (the phone locked at that moment):
+    /// tried again whenever the app becomes active; Settings says so after the PIN.
+    public private(set) var dataProtectionIncomplete = false
+    /// What a quick delete removes outside the core: on iOS every pending and delivered
+    /// notification and the alternate icon (set by the app; the core cannot reach them).
+    public var eraseTraces: (@MainActor () async -> Void)?
 
     public let corridor: CorridorVault
     let configuration: AppConfiguration
@@ -50,6 +61,7 @@ public final class AppModel {
     /// At launch: the calculator on a set-up device (after re-planning notifications without the
     /// PIN, as after a reboot), the set-up screen otherwise.
     public func start() async {
+        applyDataProtection()
         guard let status = try? await corridor.status() else {
             // Unreadable data (a damaged key file, files not readable yet): never the set-up
             // screen, which would show what the app is. The calculator still calculates.
@@ -70,7 +82,7 @@ public final class AppModel {
         } else {
             screen = .setUp(SetUpViewModel(corridor: corridor) { [weak self] session in
                 guard let self else { return }
-                try? self.corridor.applyDataProtection()
+                self.applyDataProtection()
                 await self.trustShippedContentRoot()
                 self.opened(session)
             })
@@ -87,18 +99,29 @@ public final class AppModel {
 
     /// The scene became inactive (app switcher, a call, the notification centre).
     public func sceneBecameInactive() {
-        obscured = true
+        leftForeground = true
     }
 
     public func sceneBecameActive() {
-        obscured = false
+        leftForeground = false
+        if dataProtectionIncomplete { applyDataProtection() }
         refreshLockState()
     }
 
     /// The app left the foreground: lock everything and return to the calculator.
     public func sceneEnteredBackground() {
-        obscured = true
+        leftForeground = true
         quickExit()
+    }
+
+    /// The screen started or stopped being recorded, mirrored or shared (`UIScreen.isCaptured`).
+    public func screenCaptureChanged(_ captured: Bool) {
+        screenCaptured = captured
+    }
+
+    /// Sets the data protection classes, best effort; remembers whether anything failed.
+    func applyDataProtection() {
+        dataProtectionIncomplete = !corridor.applyDataProtection().isEmpty
     }
 
     /// Quick exit: lock every profile at once and show the calculator (a tablet's sign-in).
@@ -136,7 +159,7 @@ public final class AppModel {
     func showEducatorSignIn() {
         screen = .educatorSignIn(EducatorSignInViewModel(corridor: corridor) { [weak self] session, added in
             guard let self else { return }
-            if added { try? self.corridor.applyDataProtection() }
+            if added { self.applyDataProtection() }
             self.opened(session)
         })
     }
@@ -189,7 +212,12 @@ public final class PersonalShell {
         home = HomeViewModel(session: session, scheduler: scheduler)
         learn = LearnViewModel(vault: app.corridor.vault, session: session, repository: repository, language: language)
         report = ReportViewModel(vault: app.corridor.vault, session: session, hub: hub)
-        settings = SettingsViewModel(vault: app.corridor.vault, session: session, onErased: { [weak app] in app?.erased() })
+        settings = SettingsViewModel(
+            vault: app.corridor.vault, session: session,
+            onErased: { [weak app] in app?.erased() },
+            eraseTraces: { [weak app] in await app?.eraseTraces?() },
+            dataProtectionIncomplete: { [weak app] in app?.dataProtectionIncomplete ?? false }
+        )
     }
 }
 

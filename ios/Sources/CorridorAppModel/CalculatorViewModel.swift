@@ -1,4 +1,5 @@
 import CorridorFFI
+import CorridorKit
 import Foundation
 import Observation
 
@@ -50,6 +51,24 @@ public final class CalculatorViewModel {
             [digit(0), Button(id: "point", label: format.decimalSeparator, key: .point, style: .digit, wide: false),
              operation("equals", "=", .equals)],
         ]
+    }
+
+    /// A calculator for when the data directory cannot be opened (a damaged installation, files
+    /// not readable yet): the core's calculator over an empty vault in a fresh temporary
+    /// directory, with a device key that exists only in memory. It calculates; a PIN opens
+    /// nothing, as on a phone never set up.
+    public static func calculatorOnly(format: NumberFormat, authenticate: @escaping MessageAuthenticator) throws -> CalculatorViewModel {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString, isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let corridor = try CorridorVault.open(
+            at: directory,
+            strengthener: DeviceKeyStrengthener(
+                lockedUseSecret: EphemeralDeviceSecret(), unlockedOnlySecret: EphemeralDeviceSecret(),
+                authenticate: authenticate
+            ),
+            protection: nil
+        )
+        return try CalculatorViewModel(vault: corridor.vault, format: format) { _ in }
     }
 
     /// The label a button shows now (the clear key changes between AC and C).

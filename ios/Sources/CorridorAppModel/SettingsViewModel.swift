@@ -26,12 +26,26 @@ public final class SettingsViewModel {
     private let vault: Vault
     private let session: ProfileSession
     private let onErased: @MainActor () -> Void
+    private let eraseTraces: @MainActor () async -> Void
+    private let protectionIncomplete: @MainActor () -> Bool
 
-    init(vault: Vault, session: ProfileSession, onErased: @escaping @MainActor () -> Void) {
+    init(
+        vault: Vault,
+        session: ProfileSession,
+        onErased: @escaping @MainActor () -> Void,
+        eraseTraces: @escaping @MainActor () async -> Void = {},
+        dataProtectionIncomplete: @escaping @MainActor () -> Bool = { false }
+    ) {
         self.vault = vault
         self.session = session
         self.onErased = onErased
+        self.eraseTraces = eraseTraces
+        protectionIncomplete = dataProtectionIncomplete
     }
+
+    /// Some file's data protection class could not be set yet (retried when the app becomes
+    /// active); Settings says so, after the PIN only.
+    public var dataProtectionIncomplete: Bool { protectionIncomplete() }
 
     public func load() async {
         let vault = self.vault, session = self.session
@@ -131,9 +145,11 @@ public final class SettingsViewModel {
     }
 
     /// Crypto-erases everything on the device (no PIN asked: it must be quick) and shows the
-    /// calculator, which is then only a calculator.
+    /// calculator, which is then only a calculator. The notifications and the alternate icon go
+    /// first, whatever the core then does.
     public func quickDelete() async {
         let vault = self.vault
+        await eraseTraces()
         do {
             try await offMainThread { try vault.quickDelete() }
             onErased()

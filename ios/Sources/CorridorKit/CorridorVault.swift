@@ -22,25 +22,46 @@ public func offMainThread<T: Sendable>(_ work: @escaping @Sendable () throws -> 
 public final class CorridorVault: @unchecked Sendable {
     public let vault: Vault
     public let dataDirectory: URL
+    private let protection: ProtectionAttributes?
 
-    private init(vault: Vault, dataDirectory: URL) {
+    private init(vault: Vault, dataDirectory: URL, protection: ProtectionAttributes?) {
         self.vault = vault
         self.dataDirectory = dataDirectory
+        self.protection = protection
     }
 
-    /// Opens (never creates) the data directory at `dataDirectory`.
-    public static func open(at dataDirectory: URL, strengthener: KeyStrengthener) throws -> CorridorVault {
-        let vault = try Vault.open(dataDir: dataDirectory.path, strengthener: strengthener)
-        return CorridorVault(vault: vault, dataDirectory: dataDirectory)
-    }
-
-    /// Sets the data protection class of every file (docs/ios.md). Call after set-up and after
-    /// adding a profile: the core makes `profiles/` then, and it must not keep its parent's class.
-    /// Data protection exists only on iOS; elsewhere this does nothing.
-    public func applyDataProtection() throws {
+    /// The platform's data protection: the file system's classes on iOS, none elsewhere.
+    public static var platformProtection: ProtectionAttributes? {
         #if os(iOS)
-        try DataProtectionPolicy.apply(to: dataDirectory)
+        return FileProtection()
+        #else
+        return nil
         #endif
+    }
+
+    /// Opens the data directory at `dataDirectory` (the core makes its files on set-up). The
+    /// data protection classes are set first, best effort: a file whose class cannot be set now
+    /// (the phone is locked) never stops the opening; `applyDataProtection` tries again.
+    public static func open(
+        at dataDirectory: URL,
+        strengthener: KeyStrengthener,
+        protection: ProtectionAttributes? = CorridorVault.platformProtection
+    ) throws -> CorridorVault {
+        if let protection {
+            DataProtectionPolicy.apply(to: dataDirectory, using: protection)
+        }
+        let vault = try Vault.open(dataDir: dataDirectory.path, strengthener: strengthener)
+        return CorridorVault(vault: vault, dataDirectory: dataDirectory, protection: protection)
+    }
+
+    /// Sets the data protection class of every file (docs/ios.md), best effort. Call after set-up
+    /// and after adding a profile (the core makes `profiles/` then, and it must not keep its
+    /// parent's class) and again while anything failed. Returns the relative paths whose class
+    /// could not be set (none where the platform has no data protection).
+    @discardableResult
+    public func applyDataProtection() -> [String] {
+        guard let protection else { return [] }
+        return DataProtectionPolicy.apply(to: dataDirectory, using: protection)
     }
 
     public func status() async throws -> VaultStatus {

@@ -34,28 +34,99 @@ public enum DataProtectionPolicy {
         return paths.sorted()
     }
 
-    #if os(iOS)
     /// Sets the class of the data directory and of everything already in it, `profiles/`
-    /// included (files the core makes later inherit their directory's class). Call at launch,
-    /// before the vault is opened, and again after set-up (which makes `profiles/`).
-    public static func apply(to dataDirectory: URL) throws {
-        let manager = FileManager.default
-        try manager.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+    /// included (files the core makes later inherit their directory's class). Best effort, file
+    /// by file: each file's class is read first and set only when it differs (a class-B profile
+    /// cannot be changed while the phone is locked, and need not be), and a file that fails does
+    /// not stop the others. Never throws: the vault must open anyway (the background refresh
+    /// needs only the class-C device store). Returns the relative paths whose class could not be
+    /// read or set; the app tries again later (`CorridorVault.applyDataProtection`).
+    @discardableResult
+    public static func apply(to dataDirectory: URL, using files: ProtectionAttributes) -> [String] {
+        var failed: [String] = []
         for relative in entries(under: dataDirectory) {
             let url = relative.isEmpty ? dataDirectory : dataDirectory.appendingPathComponent(relative)
-            let type: FileProtectionType
-            switch protectionClass(forRelativePath: relative) {
-            case .completeUnlessOpen: type = .completeUnlessOpen
-            case .completeUntilFirstUserAuthentication: type = .completeUntilFirstUserAuthentication
+            let wanted = protectionClass(forRelativePath: relative)
+            do {
+                if try files.protectionClass(of: url) != wanted {
+                    try files.setProtectionClass(wanted, of: url)
+                }
+            } catch {
+                failed.append(relative)
             }
-            try manager.setAttributes([.protectionKey: type], ofItemAtPath: url.path)
         }
         // Nothing of the data directory goes to iCloud or computer backups: a backup is made
         // only through the recovery kit, encrypted by the core.
+        do {
+            try files.excludeFromBackup(dataDirectory)
+        } catch {
+            failed.append("")
+        }
+        return failed
+    }
+}
+
+/// Reads and sets data protection classes: the file system on iOS (`FileProtection`), a
+/// recording fake in the Linux tests (Linux has no data protection).
+public protocol ProtectionAttributes: Sendable {
+    /// The class a file has now; nil when it has none of the two this app uses.
+    func protectionClass(of url: URL) throws -> ProtectionClass?
+    func setProtectionClass(_ protectionClass: ProtectionClass, of url: URL) throws
+    func excludeFromBackup(_ directory: URL) throws
+}
+
+/// The data directory of the app under Application Support. Its name is neutral: it is visible
+/// in a file-system copy of the phone.
+public enum DataDirectory {
+    public static let name = "state"
+
+    /// The data directory under `support`. When it is missing this is the first launch of this
+    /// installation: `firstLaunch` runs first (the app deletes Keychain items an earlier
+    /// installation left behind: iOS keeps them after the app is deleted), then the directory is
+    /// made. With `create` false (the background refresh) a missing directory gives nil and
+    /// nothing is run or made.
+    public static func locate(in support: URL, create: Bool, firstLaunch: () -> Void) throws -> URL? {
+        let directory = support.appendingPathComponent(name, isDirectory: true)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw CocoaError(.fileWriteFileExists) }
+            return directory
+        }
+        guard create else { return nil }
+        firstLaunch()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+}
+
+#if os(iOS)
+/// The file system's data protection classes.
+public struct FileProtection: ProtectionAttributes {
+    public init() {}
+
+    public func protectionClass(of url: URL) throws -> ProtectionClass? {
+        let type = try FileManager.default.attributesOfItem(atPath: url.path)[.protectionKey] as? FileProtectionType
+        switch type {
+        case .completeUnlessOpen?: return .completeUnlessOpen
+        case .completeUntilFirstUserAuthentication?: return .completeUntilFirstUserAuthentication
+        default: return nil
+        }
+    }
+
+    public func setProtectionClass(_ protectionClass: ProtectionClass, of url: URL) throws {
+        let type: FileProtectionType
+        switch protectionClass {
+        case .completeUnlessOpen: type = .completeUnlessOpen
+        case .completeUntilFirstUserAuthentication: type = .completeUntilFirstUserAuthentication
+        }
+        try FileManager.default.setAttributes([.protectionKey: type], ofItemAtPath: url.path)
+    }
+
+    public func excludeFromBackup(_ directory: URL) throws {
         var values = URLResourceValues()
         values.isExcludedFromBackup = true
-        var directory = dataDirectory
+        var directory = directory
         try directory.setResourceValues(values)
     }
-    #endif
 }
+#endif

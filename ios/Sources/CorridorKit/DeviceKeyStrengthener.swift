@@ -15,26 +15,82 @@ public protocol DeviceSecret: Sendable {
     func destroy() throws
 }
 
+/// Key material that lives only in this process's memory, random, gone when the process ends:
+/// for the calculator shown when the data directory cannot be opened (nothing is kept there).
+public final class EphemeralDeviceSecret: DeviceSecret, @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Data?
+
+    public init() {}
+
+    public var exists: Bool { lock.withLock { stored != nil } }
+
+    public func key() throws -> Data {
+        lock.withLock {
+            if let stored { return stored }
+            var generator = SystemRandomNumberGenerator()
+            let fresh = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            stored = fresh
+            return fresh
+        }
+    }
+
+    public func destroy() throws {
+        lock.withLock { stored = nil }
+    }
+}
+
 /// HMAC-SHA256(key, message). CryptoKit on Apple platforms.
 public typealias MessageAuthenticator = @Sendable (_ key: Data, _ message: Data) -> Data
 
-/// The core's `KeyStrengthener`: HMAC-SHA256 of the core's input under the device secret. The
-/// core derives both the PIN-wrapping keys and the device-store key through it, so the device
-/// store (which must open while the profile is locked) is bound to the same Keychain or Secure
-/// Enclave key and no other key needs to be stored.
+/// The core's `KeyStrengthener`: HMAC-SHA256 of the core's input under one of two device
+/// secrets, chosen by what the input is for.
+///
+/// - Inputs that begin with the core's `deviceKeyInputPrefix()` derive the device store's key
+///   (the sealed outbox, the locked notification plan, the installed content): the background
+///   refresh needs it while the phone is locked, so it uses `lockedUseSecret`, readable after
+///   the first unlock since boot.
+/// - Every other input (the PIN-wrapping keys, the recovery kit) uses `unlockedOnlySecret`,
+///   readable only while the phone is unlocked: a PIN can be checked only on an unlocked phone,
+///   so a copy of the files taken from a locked phone cannot be guessed against even with the
+///   device's help.
+///
+/// The choice is plain Swift (`secretFor(input:)`), tested on Linux with in-memory secrets.
 public final class DeviceKeyStrengthener: KeyStrengthener, @unchecked Sendable {
-    private let secret: DeviceSecret
+    public enum Use: Equatable, Sendable {
+        case lockedUse
+        case unlockedOnly
+    }
+
+    private let lockedUseSecret: DeviceSecret
+    private let unlockedOnlySecret: DeviceSecret
+    private let devicePrefix: Data
     private let authenticate: MessageAuthenticator
     private let lock = NSLock()
 
-    public init(secret: DeviceSecret, authenticate: @escaping MessageAuthenticator) {
-        self.secret = secret
+    /// `devicePrefix` is the core's `deviceKeyInputPrefix()`; the parameter exists for the tests.
+    public init(
+        lockedUseSecret: DeviceSecret,
+        unlockedOnlySecret: DeviceSecret,
+        devicePrefix: Data = deviceKeyInputPrefix(),
+        authenticate: @escaping MessageAuthenticator
+    ) {
+        self.lockedUseSecret = lockedUseSecret
+        self.unlockedOnlySecret = unlockedOnlySecret
+        self.devicePrefix = devicePrefix
         self.authenticate = authenticate
+    }
+
+    /// Which secret an input uses: the locked-use one only for inputs that begin with the device
+    /// prefix (an empty prefix, which would match every input, matches none).
+    public func secretFor(input: Data) -> Use {
+        !devicePrefix.isEmpty && input.starts(with: devicePrefix) ? .lockedUse : .unlockedOnly
     }
 
     public func strengthen(input: Data) throws -> Data {
         lock.lock()
         defer { lock.unlock() }
+        let secret = secretFor(input: input) == .lockedUse ? lockedUseSecret : unlockedOnlySecret
         let key: Data
         do {
             key = try secret.key()
@@ -45,13 +101,16 @@ public final class DeviceKeyStrengthener: KeyStrengthener, @unchecked Sendable {
         return authenticate(key, input)
     }
 
+    /// Destroys both secrets (quick delete): every key derived through them is gone.
     public func forget() throws {
         lock.lock()
         defer { lock.unlock() }
-        do {
-            try secret.destroy()
-        } catch {
-            throw CorridorError.Platform(reason: "the device key could not be destroyed (\(type(of: error)))")
+        var failed: Error?
+        for secret in [unlockedOnlySecret, lockedUseSecret] {
+            do { try secret.destroy() } catch { failed = error }
+        }
+        if let failed {
+            throw CorridorError.Platform(reason: "the device key could not be destroyed (\(type(of: failed)))")
         }
     }
 }

@@ -10,7 +10,7 @@ import Foundation
 /// into a notification or its userInfo; the app shows it after the PIN, from the core.
 public struct NotificationRequestPlan: Equatable, Sendable {
     /// The category registered with hidden previews (`NotificationCategory`).
-    public static let categoryIdentifier = "corridor.reminder"
+    public static let categoryIdentifier = "net.simplecalc.app.alert"
     /// iOS keeps at most 64 pending local notifications per app; the core's plan respects it.
     public static let maximumPending: UInt32 = 64
 

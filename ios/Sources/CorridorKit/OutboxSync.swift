@@ -43,13 +43,16 @@ import BackgroundTasks
 /// behind its key are in class C, see docs/ios.md).
 public enum OutboxBackgroundRefresh {
     /// Listed under BGTaskSchedulerPermittedIdentifiers in Info.plist.
-    public static let identifier = "org.corridor.outbox"
+    public static let identifier = "net.simplecalc.app.refresh"
 
     /// Registers the handler; call once, before the app finishes launching.
     public static func register(makeSync: @escaping @Sendable () -> OutboxSync?) {
         BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
             guard let sync = makeSync() else {
-                task.setTaskCompleted(success: true)
+                // The vault could not be opened now (before the first unlock since boot, or no
+                // hub configured yet): try again later rather than never.
+                schedule(after: OutboxSync.minimumInterval)
+                task.setTaskCompleted(success: false)
                 return
             }
             let work = Task {

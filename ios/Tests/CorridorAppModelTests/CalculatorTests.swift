@@ -83,6 +83,13 @@ final class CalculatorTests: XCTestCase {
         guard case .disguise(let calculator) = app.screen else { return XCTFail("back to the calculator") }
         app.sceneBecameActive()
         XCTAssertFalse(app.obscured)
+        app.screenCaptureChanged(true)
+        XCTAssertTrue(app.obscured, "a recorded or mirrored screen shows the cover")
+        app.sceneBecameInactive()
+        app.sceneBecameActive()
+        XCTAssertTrue(app.obscured, "still recorded: still covered")
+        app.screenCaptureChanged(false)
+        XCTAssertFalse(app.obscured)
 
         // A later launch: the calculator first, and the locked plan reconciled without the PIN.
         let relaunched = AppModel(
@@ -155,7 +162,18 @@ final class CalculatorTests: XCTestCase {
         XCTAssertTrue(scheduler.scheduled.isEmpty, "removing it cancels its notifications")
     }
 
+    /// When the data directory cannot be opened the app still shows a calculator that calculates,
+    /// and a PIN typed into it opens nothing.
+    @MainActor func testWithoutItsDataTheCalculatorStillCalculates() async throws {
+        let calculator = try CalculatorViewModel.calculatorOnly(format: english, authenticate: hmacSHA256)
+        await tap(calculator, "6×7=")
+        XCTAssertEqual(calculator.display, "42")
+        await tap(calculator, "C482916=")
+        XCTAssertEqual(calculator.display, "482,916", "a PIN is only a number here")
+    }
+
     static let allTests = [
+        ("testWithoutItsDataTheCalculatorStillCalculates", asyncTest(testWithoutItsDataTheCalculatorStillCalculates)),
         ("testTheCalculatorViewModelUnlocksWithThePinAndNotWithAWrongOne", asyncTest(testTheCalculatorViewModelUnlocksWithThePinAndNotWithAWrongOne)),
         ("testTheAppShowsOnlyTheCalculatorBeforeThePinAndLocksWhenItLeaves",
          asyncTest(testTheAppShowsOnlyTheCalculatorBeforeThePinAndLocksWhenItLeaves)),

@@ -51,6 +51,8 @@ final class SettingsTests: XCTestCase {
 
     @MainActor func testPinChangesAndQuickDeleteThroughTheSettings() async throws {
         let (corridor, app, shell) = try await openSettings()
+        var tracesErased = 0
+        app.eraseTraces = { tracesErased += 1 }
         let settings = shell.settings
         await settings.changePin(current: PIN, new: "735194", confirmation: "735195")
         XCTAssertEqual(settings.message, Message("setup.pinsDiffer"))
@@ -71,7 +73,9 @@ final class SettingsTests: XCTestCase {
 
         let warning = await settings.quickDeleteWarning()
         XCTAssertNil(warning, "a phone has no group sessions to lose")
+        XCTAssertEqual(tracesErased, 0)
         await settings.quickDelete()
+        XCTAssertEqual(tracesErased, 1, "quick delete removes the notifications and the alternate icon")
         let status = try await corridor.status()
         XCTAssertFalse(status.setUp)
         guard case .disguise(let calculator) = app.screen else { return XCTFail("after quick delete: the calculator") }

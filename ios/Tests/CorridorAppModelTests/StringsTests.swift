@@ -85,7 +85,7 @@ final class StringsTests: XCTestCase {
         for cover in covers() where cover.id != "calculator" {
             XCTAssertNotNil(icons[cover.iconName], "an alternate icon for the \(cover.id) cover")
         }
-        XCTAssertEqual(plist["BGTaskSchedulerPermittedIdentifiers"] as? [String], ["org.corridor.outbox"])
+        XCTAssertEqual(plist["BGTaskSchedulerPermittedIdentifiers"] as? [String], ["net.simplecalc.app.refresh"])
         XCTAssertEqual(plist["UIBackgroundModes"] as? [String], ["fetch"])
     }
 

@@ -14,12 +14,16 @@ final class InMemoryDeviceSecret: DeviceSecret, @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Data?
     private(set) var destroyed = 0
+    /// How often the key material was asked for (failed attempts included).
+    private(set) var reads = 0
+    /// A locked phone: the Keychain refuses the item (errSecInteractionNotAllowed on iOS).
     var failing = false
 
     var exists: Bool { lock.withLock { stored != nil } }
 
     func key() throws -> Data {
         try lock.withLock {
+            reads += 1
             if failing { throw CocoaError(.fileReadNoPermission) }
             if let stored { return stored }
             var fresh = Data(count: 32)
@@ -37,8 +41,13 @@ final class InMemoryDeviceSecret: DeviceSecret, @unchecked Sendable {
     }
 }
 
-func deviceStrengthener(_ secret: InMemoryDeviceSecret = InMemoryDeviceSecret()) -> DeviceKeyStrengthener {
-    DeviceKeyStrengthener(secret: secret, authenticate: hmacSHA256)
+/// The app's strengthener over in-memory secrets: `lockedUse` for the core's device-bound inputs,
+/// `unlockedOnly` for every other (PIN) input.
+func deviceStrengthener(
+    lockedUse: InMemoryDeviceSecret = InMemoryDeviceSecret(),
+    unlockedOnly: InMemoryDeviceSecret = InMemoryDeviceSecret()
+) -> DeviceKeyStrengthener {
+    DeviceKeyStrengthener(lockedUseSecret: lockedUse, unlockedOnlySecret: unlockedOnly, authenticate: hmacSHA256)
 }
 
 /// A fresh, empty directory for one test, removed by the test's tear-down.

@@ -10,22 +10,27 @@ import Security
 /// set-up (its private half is thrown away), stretched by HKDF. A copy of the app's files and
 /// Keychain is useless on any other device. The enclave key's access control allows private-key
 /// use after the first unlock, this device only, with no user presence and no application
-/// password (kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly + .privateKeyUsage).
+/// password (.privateKeyUsage), and either after the first unlock or only while unlocked
+/// (kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly or …WhenUnlockedThisDeviceOnly, see
+/// `DeviceSecretAvailability`): the app keeps one of each.
 ///
 /// Stored in the Keychain (this device only): the enclave key's opaque handle (usable only by
 /// this device's enclave) and the peer public key.
 public struct SecureEnclaveDeviceSecret: DeviceSecret {
     let enclaveKey: KeychainItem
     let peerKey: KeychainItem
+    let availability: DeviceSecretAvailability
 
-    public init(service: String = "org.corridor.device") {
-        enclaveKey = KeychainItem(service: service, account: "enclave-key")
-        peerKey = KeychainItem(service: service, account: "enclave-peer")
+    public init(availability: DeviceSecretAvailability, service: String = keychainService) {
+        let suffix = availability == .afterFirstUnlock ? "a" : "b"
+        self.availability = availability
+        enclaveKey = KeychainItem(service: service, account: "key-\(suffix)", availability: availability)
+        peerKey = KeychainItem(service: service, account: "peer-\(suffix)", availability: availability)
     }
 
     public static var isAvailable: Bool { SecureEnclave.isAvailable }
 
-    public var exists: Bool { (try? enclaveKey.read()) != nil }
+    public var exists: Bool { enclaveKey.isPresent }
 
     struct Failure: Error {}
 
@@ -38,7 +43,7 @@ public struct SecureEnclaveDeviceSecret: DeviceSecret {
         } else {
             var error: Unmanaged<CFError>?
             guard let access = SecAccessControlCreateWithFlags(
-                nil, kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly, .privateKeyUsage, &error
+                nil, availability.attribute, .privateKeyUsage, &error
             ) else { throw Failure() }
             privateKey = try SecureEnclave.P256.KeyAgreement.PrivateKey(accessControl: access)
             peer = P256.KeyAgreement.PrivateKey().publicKey
@@ -51,7 +56,7 @@ public struct SecureEnclaveDeviceSecret: DeviceSecret {
         let shared = try privateKey.sharedSecretFromKeyAgreement(with: peer)
         let key = shared.hkdfDerivedSymmetricKey(
             using: SHA256.self,
-            salt: Data("corridor device key".utf8),
+            salt: Data("device key".utf8),
             sharedInfo: Data("key strengthener v1".utf8),
             outputByteCount: 32
         )
@@ -66,22 +71,29 @@ public struct SecureEnclaveDeviceSecret: DeviceSecret {
 }
 
 extension DeviceKeyStrengthener {
-    /// The strengthener of this device: keeps the kind of secret it started with (switching
-    /// would change every derived key and lock the person out), preferring the Secure Enclave.
+    /// The strengthener of this device: two secrets, the locked-use one for the core's
+    /// device-bound inputs and the unlocked-only one for PIN inputs. Each keeps the kind it
+    /// started with (switching would change every derived key and lock the person out),
+    /// preferring the Secure Enclave.
     public static func forThisDevice() -> DeviceKeyStrengthener {
-        let enclave = SecureEnclaveDeviceSecret()
-        let keychain = KeychainDeviceSecret()
-        let secret: DeviceSecret
-        if enclave.exists {
-            secret = enclave
-        } else if keychain.exists || !SecureEnclaveDeviceSecret.isAvailable {
-            secret = keychain
-        } else {
-            secret = enclave
-        }
-        return DeviceKeyStrengthener(secret: secret) { key, message in
-            Data(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
-        }
+        DeviceKeyStrengthener(
+            lockedUseSecret: secret(.afterFirstUnlock),
+            unlockedOnlySecret: secret(.whenUnlocked),
+            authenticate: hmacSHA256
+        )
+    }
+
+    /// HMAC-SHA256 by CryptoKit.
+    public static let hmacSHA256: MessageAuthenticator = { key, message in
+        Data(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+    }
+
+    private static func secret(_ availability: DeviceSecretAvailability) -> DeviceSecret {
+        let enclave = SecureEnclaveDeviceSecret(availability: availability)
+        let keychain = KeychainDeviceSecret(availability: availability)
+        if enclave.exists { return enclave }
+        if keychain.exists || !SecureEnclaveDeviceSecret.isAvailable { return keychain }
+        return enclave
     }
 }
 #endif
