@@ -17,14 +17,14 @@ struct EducatorSignInView: View {
                         }
                     }
                     .pickerStyle(.inline)
-                    SecureField(L("educator.pin"), text: $model.pin).keyboardType(.numberPad)
+                    SecureField(L("educator.pin"), text: $model.pin).keyboardType(.numberPad).privateEntry()
                     Button(L("educator.signIn")) { Task { await model.signIn() } }
                         .disabled(model.chosenProfileId == nil)
                 }
                 Section(L("educator.add")) {
-                    TextField(L("setup.educatorName"), text: $model.newName)
-                    SecureField(L("setup.pin"), text: $model.newPin).keyboardType(.numberPad)
-                    SecureField(L("setup.confirm"), text: $model.newPinConfirmation).keyboardType(.numberPad)
+                    TextField(L("setup.educatorName"), text: $model.newName).privateEntry()
+                    SecureField(L("setup.pin"), text: $model.newPin).keyboardType(.numberPad).privateEntry()
+                    SecureField(L("setup.confirm"), text: $model.newPinConfirmation).keyboardType(.numberPad).privateEntry()
                     Button(L("educator.add")) { Task { await model.addEducator() } }
                 }
                 if let message = model.message { Text(text(message)).foregroundStyle(.red) }
@@ -101,8 +101,8 @@ struct EducatorView: View {
                             Text(String(format: L("educator.waiting"), String(sync.waiting)))
                         }
                     } else {
-                        TextField(L("educator.username"), text: $username).textInputAutocapitalization(.never)
-                        SecureField(L("educator.password"), text: $password)
+                        TextField(L("educator.username"), text: $username).privateEntry()
+                        SecureField(L("educator.password"), text: $password).privateEntry()
                         Button(L("educator.logIn")) {
                             Task {
                                 await model.logIn(username: username, password: password, deviceLabel: UIDevice.current.name)
@@ -126,7 +126,7 @@ struct EducatorView: View {
                 Text(attendee.code).font(.system(.body, design: .monospaced))
                     .swipeActions { Button(L("educator.remove"), role: .destructive) { Task { await model.removeAttendee(code: attendee.code) } } }
             }
-            TextField(L("educator.code"), text: $code)
+            TextField(L("educator.code"), text: $code).privateEntry()
                 .textInputAutocapitalization(.characters)
                 .autocorrectionDisabled()
             Picker(L("educator.gender"), selection: $gender) {
@@ -170,7 +170,7 @@ struct EducatorView: View {
             Button(L("educator.refer")) { Task { await model.addReferral(service, clinic: open.session.site) } }
         }
         Section(footer: Text(L("educator.notesHint"))) {
-            TextField(L("educator.notes"), text: $notes, axis: .vertical)
+            TextField(L("educator.notes"), text: $notes, axis: .vertical).privateEntry()
             Button(L("educator.saveNotes")) { Task { await model.setNotes(notes) } }
         }
         Section {

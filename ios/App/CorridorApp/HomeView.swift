@@ -14,7 +14,7 @@ struct HomeView: View {
                 if let code = model.clientCode {
                     VStack(spacing: 12) {
                         if let qr = model.qr { QrView(width: Int(qr.width), isDark: model.isDark) }
-                        Text(code).font(.system(.title, design: .monospaced)).textSelection(.enabled)
+                        Text(code).font(.system(.title, design: .monospaced))
                         Text(L("home.codeHint")).font(.footnote).foregroundStyle(.secondary)
                     }
                     .frame(maxWidth: .infinity)

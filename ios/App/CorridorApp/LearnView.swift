@@ -38,7 +38,7 @@ struct LearnView: View {
             }
             if let message = model.message { Text(text(message)).foregroundStyle(.red) }
         }
-        .searchable(text: $words, prompt: L("learn.search"))
+        .searchable(text: $words, prompt: L("learn.search")).privateEntry()
         .onSubmit(of: .search) { Task { await model.search(words) } }
         .navigationTitle(L("tab.learn"))
         .task { await model.load() }
@@ -131,7 +131,8 @@ struct BlockView: View {
             var part = AttributedString(span.text)
             if span.strong { part.inlinePresentationIntent = .stronglyEmphasized }
             if span.emphasis { part.inlinePresentationIntent = .emphasized }
-            if let link = span.link, let url = URL(string: link), url.scheme == "https" { part.link = url }
+            // A link is shown (underlined), never followed: a browser would keep it in its history.
+            if span.link != nil { part.underlineStyle = .single }
             text += part
         }
     }

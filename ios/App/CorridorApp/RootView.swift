@@ -67,3 +67,12 @@ struct PrivacyCover: View {
         }
     }
 }
+
+extension View {
+    /// Every text the person types: no autocorrection and no automatic capitals, so that nothing
+    /// typed enters the keyboard's learned words or suggestions (a PIN, a recovery secret, a
+    /// client code, a search, a note).
+    func privateEntry() -> some View {
+        autocorrectionDisabled().textInputAutocapitalization(.never)
+    }
+}

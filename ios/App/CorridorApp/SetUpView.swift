@@ -11,16 +11,16 @@ struct SetUpView: View {
                 Section(footer: Text(L("setup.tabletHint"))) {
                     Toggle(L("setup.tablet"), isOn: $model.sharedTablet)
                     if model.sharedTablet {
-                        TextField(L("setup.educatorName"), text: $model.educatorName)
+                        TextField(L("setup.educatorName"), text: $model.educatorName).privateEntry()
                     }
                 }
                 Section(footer: Text(model.sharedTablet ? L("setup.tabletPinHint") : L("setup.pinHint"))) {
-                    SecureField(L("setup.pin"), text: $model.pin).keyboardType(.numberPad)
-                    SecureField(L("setup.confirm"), text: $model.confirmation).keyboardType(.numberPad)
+                    SecureField(L("setup.pin"), text: $model.pin).keyboardType(.numberPad).privateEntry()
+                    SecureField(L("setup.confirm"), text: $model.confirmation).keyboardType(.numberPad).privateEntry()
                 }
                 if !model.sharedTablet {
                     Section(footer: Text(L("setup.codeHint"))) {
-                        TextField(L("setup.code"), text: $model.clinicCardCode)
+                        TextField(L("setup.code"), text: $model.clinicCardCode).privateEntry()
                             .textInputAutocapitalization(.characters)
                             .autocorrectionDisabled()
                     }

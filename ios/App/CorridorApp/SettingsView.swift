@@ -17,15 +17,15 @@ struct SettingsView: View {
     var body: some View {
         Form {
             Section(L("settings.pin")) {
-                SecureField(L("settings.currentPin"), text: $currentPin).keyboardType(.numberPad)
-                SecureField(L("settings.newPin"), text: $newPin).keyboardType(.numberPad)
-                SecureField(L("setup.confirm"), text: $confirmation).keyboardType(.numberPad)
+                SecureField(L("settings.currentPin"), text: $currentPin).keyboardType(.numberPad).privateEntry()
+                SecureField(L("settings.newPin"), text: $newPin).keyboardType(.numberPad).privateEntry()
+                SecureField(L("setup.confirm"), text: $confirmation).keyboardType(.numberPad).privateEntry()
                 Button(L("settings.changePin")) {
                     Task { await model.changePin(current: currentPin, new: newPin, confirmation: confirmation); clear() }
                 }
             }
             Section(footer: Text(L("settings.duressHint"))) {
-                SecureField(L("settings.duressPin"), text: $duressPin).keyboardType(.numberPad)
+                SecureField(L("settings.duressPin"), text: $duressPin).keyboardType(.numberPad).privateEntry()
                 Toggle(L("settings.eraseOnDuress"), isOn: $eraseOnDuress)
                 Button(L("settings.setDuress")) {
                     Task { await model.setDuressPin(current: currentPin, duress: duressPin, eraseOnDuress: eraseOnDuress); clear() }
@@ -48,9 +48,9 @@ struct SettingsView: View {
             }
             Section(L("settings.recovery")) {
                 if let secret = model.recoverySecretToShow {
-                    Text(secret).font(.system(.body, design: .monospaced)).textSelection(.enabled)
+                    Text(secret).font(.system(.body, design: .monospaced))
                     Text(L("settings.recoveryWriteDown")).font(.footnote)
-                    TextField(L("settings.recoveryTypeBack"), text: $typedSecret).autocorrectionDisabled()
+                    TextField(L("settings.recoveryTypeBack"), text: $typedSecret).privateEntry()
                     Button(L("settings.recoveryConfirm")) { Task { await model.confirmRecoveryKit(typed: typedSecret); typedSecret = "" } }
                 } else {
                     Button(model.hasRecoveryKit ? L("settings.recoveryRenew") : L("settings.recoveryCreate")) {
@@ -66,6 +66,7 @@ struct SettingsView: View {
                     }
                 }
             }
+            if model.dataProtectionIncomplete { Text(L("settings.protectionPending")).font(.footnote) }
             if let message = model.message { Text(text(message)) }
         }
         .navigationTitle(L("tab.settings"))

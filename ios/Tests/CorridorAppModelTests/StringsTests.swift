@@ -62,7 +62,7 @@ final class StringsTests: XCTestCase {
         for language in ["en", "pt"] {
             let names = try strings(language, "InfoPlist.strings")
             XCTAssertEqual(names["CFBundleDisplayName"], language == "en" ? "Calculator" : "Calculadora")
-            let revealing = try NSRegularExpression(pattern: #"(?i)(hiv|prep|clinic|cl[ií]nica|report|viol|health|sa[uú]de|sex|pep)"#)
+            let revealing = AppSourceTests.revealing
             for (key, value) in names {
                 XCTAssertNil(revealing.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)), "\(key): \(value)")
             }

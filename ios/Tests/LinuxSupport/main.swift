@@ -12,4 +12,5 @@ XCTMain([
     testCase(SettingsTests.allTests),
     testCase(EducatorTests.allTests),
     testCase(StringsTests.allTests),
+    testCase(AppSourceTests.allTests),
 ])
