@@ -29,29 +29,58 @@ class CalculatorActivity : SecureActivity() {
     private val hold = Handler(Looper.getMainLooper())
 
     override fun create(session: ProfileSession?) {
-        val status = runCatching { app.corridor.vault.status() }.getOrNull()
-        if (status != null && !status.setUp && app.offerSetup()) {
-            startActivity(Intent(this, SetupActivity::class.java))
-            finish()
-            return
+        column.root.setBackgroundColor(Color.BLACK)
+        // Opening the vault reads storage: off the main thread. Whatever fails there, the
+        // disguise stays a working calculator, never a crash and never the set-up screen.
+        work({ start() }) { result ->
+            val start = result.getOrNull() ?: return@work
+            when (start) {
+                is Start.Setup -> {
+                    startActivity(Intent(this, SetupActivity::class.java))
+                    finish()
+                }
+                is Start.Educator -> {
+                    startActivity(Intent(this, EducatorLoginActivity::class.java))
+                    finish()
+                }
+                is Start.Calculator -> {
+                    presenter = start.presenter
+                    setContentView(build(start.history))
+                }
+            }
         }
-        if (status?.kind == DeviceKind.EDUCATOR) {
-            startActivity(Intent(this, EducatorLoginActivity::class.java))
-            finish()
-            return
+    }
+
+    private sealed class Start {
+        object Setup : Start()
+        object Educator : Start()
+        class Calculator(val presenter: CalculatorPresenter, val history: String) : Start()
+    }
+
+    /** Runs on the background thread: opens the vault and decides what the launcher shows. */
+    private fun start(): Start {
+        val format = CalculatorPresenter.formatOf(resources.configuration.locales[0])
+        val vault = runCatching { app.corridor.vault }.getOrNull()
+        val opened = vault?.let { runCatching { it.status() to CalculatorPresenter(it, format) }.getOrNull() }
+        if (opened == null) {
+            // The vault cannot be read (damaged storage): a calculator on an empty vault of its own.
+            return Start.Calculator(CalculatorPresenter(app.plainCalculator.vault, format), "")
         }
-        presenter = CalculatorPresenter(app.corridor.vault, CalculatorPresenter.formatOf(resources.configuration.locales[0]))
-        setContentView(build())
+        val (status, presenter) = opened
+        if (!status.setUp && app.offerSetup()) return presenter.close().let { Start.Setup }
+        if (status.kind == DeviceKind.EDUCATOR) return presenter.close().let { Start.Educator }
+        val history = runCatching { vault.cover().history.takeLast(3).joinToString("\n") }.getOrDefault("")
+        return Start.Calculator(presenter, history)
     }
 
     @SuppressLint("ClickableViewAccessibility")
-    private fun build(): LinearLayout {
+    private fun build(lines: String): LinearLayout {
         val root = LinearLayout(this).apply {
             orientation = LinearLayout.VERTICAL
             setBackgroundColor(Color.BLACK)
         }
         val history = TextView(this).apply {
-            text = runCatching { app.corridor.vault.cover().history.takeLast(3).joinToString("\n") }.getOrDefault("")
+            text = lines
             setTextColor(Color.GRAY)
             gravity = Gravity.END or Gravity.BOTTOM
             setTextSize(TypedValue.COMPLEX_UNIT_SP, 20f)
@@ -96,6 +125,7 @@ class CalculatorActivity : SecureActivity() {
     }
 
     private fun press(key: CalculatorKey) {
+        if (!::presenter.isInitialized) return
         val press = runCatching { presenter.press(key) }.getOrNull() ?: return
         display.text = press.screen.display
         clear.text = press.screen.clearLabel
@@ -109,6 +139,7 @@ class CalculatorActivity : SecureActivity() {
     }
 
     private fun quickDelete() {
+        if (!::presenter.isInitialized) return
         app.background.execute {
             runCatching { presenter.quickDelete() }
             app.erased()

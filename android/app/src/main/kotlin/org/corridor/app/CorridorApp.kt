@@ -26,11 +26,37 @@ open class CorridorApp : Application() {
 
     val scheduler: AlarmScheduler by lazy { AlarmScheduler(this, AlarmScheduler.recordIn(this)) }
 
+    /**
+     * The vault; opening it reads storage, so the first use is on [background] (the calculator
+     * opens it there). Opening throws when the data cannot be read; the next use tries again.
+     */
     val corridor: CorridorVault by lazy {
         dataDir().mkdirs()
-        CorridorVault.open(dataDir(), strengthener()).also {
+        CorridorVault.open(dataDir(), ErasingStrengthener(strengthener())).also {
             // Quick delete and the wipe cancel every notification through it before erasing.
             it.vault.setNotificationScheduler(scheduler)
+        }
+    }
+
+    /**
+     * A vault with no profile in an empty directory of its own, for the calculator alone when
+     * the real vault cannot be opened: the disguise keeps working (a PIN opens nothing) and
+     * never offers setup over data that may still be there.
+     */
+    val plainCalculator: CorridorVault by lazy {
+        val dir = File(noBackupFilesDir, "c").apply { mkdirs() }
+        CorridorVault.open(dir, strengthener())
+    }
+
+    /**
+     * The core calls forget() only when everything is erased (quick delete, wipe after failed
+     * PINs): the notifications already posted go with it.
+     */
+    private inner class ErasingStrengthener(private val inner: KeyStrengthener) : KeyStrengthener {
+        override fun strengthen(input: ByteArray): ByteArray = inner.strengthen(input)
+        override fun forget() {
+            Notifications.cancelAll(this@CorridorApp)
+            inner.forget()
         }
     }
 
@@ -53,6 +79,9 @@ open class CorridorApp : Application() {
     /** A PIN opened [opened]: keep it and bring the notifications to the unlocked plan. */
     fun unlocked(opened: ProfileSession) {
         session = opened
+        // Opening the app clears what it posted, after any PIN alike (so a duress PIN that erased
+        // the real profile leaves none of its notifications, and looks like any other unlock).
+        Notifications.cancelAll(this)
         background.execute { runCatching { Reminders(opened).reconcile(scheduler) } }
     }
 
@@ -64,13 +93,14 @@ open class CorridorApp : Application() {
 
     fun erased() {
         session = null
+        Notifications.cancelAll(this)
         File(noBackupFilesDir, "d").writeText("")
     }
 
     /** Quick exit: every session locked at once, keys dropped. */
     fun lockNow() {
         session = null
-        corridor.vault.quickExit()
+        runCatching { corridor.vault.quickExit() }
     }
 
     /** Leaving the app (not a rotation) locks it. */

@@ -6,6 +6,8 @@ import java.time.YearMonth
 import org.corridor.app.platform.HubConfig
 import org.corridor.app.presenter.EducatorPresenter
 import org.corridor.app.text.T
+import org.corridor.app.ui.picked
+import org.corridor.app.ui.take
 import org.corridor.ffi.OpenSession
 import org.corridor.ffi.ProfileSession
 import org.corridor.ffi.SessionKind
@@ -60,9 +62,10 @@ class EducatorActivity : SecureActivity() {
         val user = column.field(s(T.edu_username))
         val password = column.field(s(T.edu_password), secret = true)
         column.button(s(T.edu_login)) {
+            val typed = password.take()
             workOrSay({
                 (HubConfig.hub(this, app.corridor.vault) ?: error("no hub")).use {
-                    presenter.login(it, user.text.toString(), password.text.toString(), Build.MODEL)
+                    presenter.login(it, user.text.toString(), typed, Build.MODEL)
                 }
             }) { render() }
         }
@@ -75,16 +78,9 @@ class EducatorActivity : SecureActivity() {
             column.heading(s(T.edu_topics))
             val topics = modules.map { column.check(it.title) to it.id }
             column.heading(s(T.edu_kind))
+            val kinds = EducatorPresenter.kinds
             var kind = SessionKind.GROUP
-            val kinds = EducatorPresenter.kinds.map { choice -> column.check(s(choice.label), choice.value == kind) to choice.value }
-            kinds.forEach { (box, value) ->
-                box.setOnCheckedChangeListener { _, on ->
-                    if (on) {
-                        kind = value
-                        kinds.filter { it.first !== box }.forEach { it.first.isChecked = false }
-                    }
-                }
-            }
+            column.choices(kinds.map { s(it.label) }, kinds.indexOfFirst { it.value == kind }) { kind = kinds[it].value }
             column.heading(s(T.edu_site))
             for (site in sites) {
                 column.button("${site.name}, ${site.place}") {
@@ -130,14 +126,14 @@ class EducatorActivity : SecureActivity() {
     private fun refer() {
         column.clear()
         column.title(s(T.edu_refer_to))
-        val services = EducatorPresenter.services.map { column.check(s(it.label)) to it.value }
-        services.forEach { (box, _) -> box.setOnCheckedChangeListener { _, on -> if (on) services.filter { it.first !== box }.forEach { it.first.isChecked = false } } }
+        val services = EducatorPresenter.services
+        val service = column.choices(services.map { s(it.label) })
         column.heading(s(T.edu_site))
         workOrSay({ presenter.sites() }) { sites ->
             for (site in sites) {
                 column.button("${site.name}, ${site.place}") {
-                    val service = services.firstOrNull { it.first.isChecked }?.second ?: return@button
-                    workOrSay({ presenter.refer(service, site.id) }) { render() }
+                    val picked = services[service.picked() ?: return@button].value
+                    workOrSay({ presenter.refer(picked, site.id) }) { render() }
                 }
             }
             column.button(s(T.back)) { render() }

@@ -3,6 +3,7 @@ package org.corridor.app
 import android.content.Intent
 import org.corridor.UnlockOutcome
 import org.corridor.app.text.T
+import org.corridor.app.ui.take
 import org.corridor.ffi.ProfileSession
 
 /** A tablet shared by peer educators: each picks their name and types their own PIN. */
@@ -15,7 +16,8 @@ class EducatorLoginActivity : SecureActivity() {
         workOrSay({ app.corridor.vault.profiles() }) { profiles ->
             for (profile in profiles) {
                 column.button(profile.displayName ?: profile.id.take(6)) {
-                    workOrSay({ app.corridor.unlock(pin.text.toString(), profile.id) }) { outcome ->
+                    val typed = pin.take()
+                    workOrSay({ app.corridor.unlock(typed, profile.id) }) { outcome ->
                         when (outcome) {
                             is UnlockOutcome.Unlocked -> {
                                 app.unlocked(outcome.session)

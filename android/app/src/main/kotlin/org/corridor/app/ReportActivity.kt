@@ -53,10 +53,7 @@ class ReportActivity : SecureActivity() {
                 for (team in teams) column.button(team.name) { workOrSay({ presenter.setHomeTeam(team.id) }) { menu() } }
             }
             val near = presenter.nearSite
-            for (site in sites) {
-                val box = column.check("${site.name}, ${site.place}", site.id == near)
-                box.setOnCheckedChangeListener { _, on -> if (on) presenter.nearSite = site.id }
-            }
+            column.choices(sites.map { "${it.name}, ${it.place}" }, sites.indexOfFirst { it.id == near }) { presenter.nearSite = sites[it].id }
         }
     }
 
@@ -96,7 +93,7 @@ class ReportActivity : SecureActivity() {
         column.heading(s(T.full_consent))
         val consent = boxes(ReportPresenter.consentNames)
         val contactWhen = column.field(s(T.full_contact_when))
-        val contactNumber = column.field(s(T.full_contact_number), digits = true)
+        val contactNumber = column.field(s(T.full_contact_number), phone = true)
         val text = column.field(s(T.full_text), lines = 4)
         val keep = column.check(s(T.full_keep_copy))
         column.button(s(T.full_submit)) {

@@ -6,6 +6,7 @@ import android.os.Build
 import android.os.Bundle
 import android.os.Handler
 import android.os.Looper
+import android.view.View
 import android.view.WindowManager
 import kotlinx.coroutines.runBlocking
 import org.corridor.app.presenter.Message
@@ -24,7 +25,8 @@ object Secure {
 }
 
 /**
- * Every screen of the app: the window is secure, screens behind the PIN go back to the disguise
+ * Every screen of the app: the window is secure, its content is excluded from autofill (no
+ * "save password?" window for a PIN, a recovery secret, a password or a report), screens behind the PIN go back to the disguise
  * as soon as the profile is locked (auto-lock, quick exit, leaving the app), and work that
  * touches storage or the network runs on the app's background thread.
  * No dialogs, toasts or popups: each is a window of its own that FLAG_SECURE would not cover.
@@ -55,6 +57,19 @@ abstract class SecureActivity : Activity() {
         }
         setContentView(column.root)
         create(session)
+    }
+
+    /** Every content view is excluded from autofill, with everything in it. */
+    override fun setContentView(view: View) {
+        view.importantForAutofill = View.IMPORTANT_FOR_AUTOFILL_NO_EXCLUDE_DESCENDANTS
+        window.decorView.importantForAutofill = View.IMPORTANT_FOR_AUTOFILL_NO_EXCLUDE_DESCENDANTS
+        super.setContentView(view)
+    }
+
+    /** Leaving the screen empties every PIN and password field. */
+    override fun onStop() {
+        if (::column.isInitialized) column.clearSecrets()
+        super.onStop()
     }
 
     /** Builds the screen; [session] is null only for screens shown before unlock. */

@@ -7,6 +7,7 @@ import android.provider.Settings
 import org.corridor.app.platform.Covers
 import org.corridor.app.presenter.SettingsPresenter
 import org.corridor.app.text.T
+import org.corridor.app.ui.take
 import org.corridor.ffi.ProfileSession
 
 /** Settings: PIN, duress PIN, disguise and notification wording, auto-lock, recovery kit, quick delete. */
@@ -27,10 +28,8 @@ class SettingsActivity : SecureActivity() {
         val new = column.field(s(T.pin_new), secret = true, digits = true)
         val repeat = column.field(s(T.pin_repeat), secret = true, digits = true)
         column.button(s(T.pin_change)) {
-            workOrSay({ presenter.changePin(current.text.toString(), new.text.toString(), repeat.text.toString()) }) {
-                current.text.clear(); new.text.clear(); repeat.text.clear()
-                column.text(say(it))
-            }
+            val (old, typed, again) = Triple(current.take(), new.take(), repeat.take())
+            workOrSay({ presenter.changePin(old, typed, again) }) { column.text(say(it)) }
         }
 
         column.heading(s(T.duress_title))
@@ -38,16 +37,15 @@ class SettingsActivity : SecureActivity() {
         val duress = column.field(s(T.duress_pin), secret = true, digits = true)
         val erase = column.check(s(T.duress_erase))
         column.button(s(T.duress_set)) {
-            workOrSay({ presenter.setDuressPin(current.text.toString(), duress.text.toString(), erase.isChecked) }) {
-                duress.text.clear()
-                column.text(say(it))
-            }
+            val (old, typed) = current.take() to duress.take()
+            workOrSay({ presenter.setDuressPin(old, typed, erase.isChecked) }) { column.text(say(it)) }
         }
         workOrSay({ presenter.hasDuressPin() }) { has ->
             column.text(s(if (has) T.duress_is_set else T.duress_not_set))
             if (has) {
                 column.button(s(T.duress_clear)) {
-                    workOrSay({ presenter.clearDuressPin(current.text.toString()) }) { column.text(say(it)) }
+                    val old = current.take()
+                    workOrSay({ presenter.clearDuressPin(old) }) { column.text(say(it)) }
                 }
             }
             rest()
@@ -57,13 +55,11 @@ class SettingsActivity : SecureActivity() {
     private fun rest() {
         column.heading(s(T.cover_title))
         val chosen = runCatching { presenter.cover().id }.getOrNull()
-        for (cover in presenter.allCovers()) {
-            val box = column.check(s(Covers.label(cover.iconName)), cover.id == chosen)
-            box.setOnCheckedChangeListener { _, on ->
-                if (on) workOrSay({ presenter.chooseCover(cover.id) }) { picked ->
-                    Covers.applyLauncher(this, picked.iconName)
-                    render()
-                }
+        val covers = presenter.allCovers()
+        column.choices(covers.map { s(Covers.label(it.iconName)) }, covers.indexOfFirst { it.id == chosen }) { index ->
+            workOrSay({ presenter.chooseCover(covers[index].id) }) { picked ->
+                Covers.applyLauncher(this, picked.iconName)
+                render()
             }
         }
         val wording = column.field(s(T.cover_texts), lines = 3)
@@ -72,9 +68,9 @@ class SettingsActivity : SecureActivity() {
 
         column.heading(s(T.autolock_title))
         val minutes = presenter.autoLockMinutes()
-        for (choice in SettingsPresenter.autoLockChoices) {
-            val box = column.check(s(T.autolock_minutes, choice), choice == minutes)
-            box.setOnCheckedChangeListener { _, on -> if (on) workOrSay({ presenter.setAutoLockMinutes(choice) }) { render() } }
+        val lockChoices = SettingsPresenter.autoLockChoices
+        column.choices(lockChoices.map { s(T.autolock_minutes, it) }, lockChoices.indexOf(minutes)) { index ->
+            workOrSay({ presenter.setAutoLockMinutes(lockChoices[index]) }) { render() }
         }
 
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.S && !app.scheduler.exactAllowed()) {
@@ -90,9 +86,10 @@ class SettingsActivity : SecureActivity() {
             workOrSay({ presenter.createRecoveryKit() }) { secret ->
                 column.text(s(T.recovery_show))
                 column.title(secret)
-                val typed = column.field(s(T.recovery_confirm_hint))
+                val typed = column.field(s(T.recovery_confirm_hint), secret = true)
                 column.button(s(T.recovery_confirm)) {
-                    workOrSay({ presenter.confirmRecoveryKit(typed.text.toString()) }) { render(); column.text(say(it)) }
+                    val secretTyped = typed.take()
+                    workOrSay({ presenter.confirmRecoveryKit(secretTyped) }) { render(); column.text(say(it)) }
                 }
             }
         }

@@ -2,6 +2,7 @@ package org.corridor.app
 
 import android.content.Intent
 import org.corridor.app.text.T
+import org.corridor.app.ui.take
 import org.corridor.ffi.ProfileSession
 
 /**
@@ -18,21 +19,23 @@ class SetupActivity : SecureActivity() {
         val repeat = column.field(s(T.pin_repeat), secret = true, digits = true)
         val code = column.field(s(T.setup_code))
         column.button(s(T.setup_personal)) {
-            if (pin.text.toString() != repeat.text.toString()) {
+            val (typed, again) = pin.take() to repeat.take()
+            if (typed != again) {
                 column.text(s(T.pin_mismatch))
                 return@button
             }
             val typedCode = code.text.toString().takeIf { it.isNotBlank() }
-            workOrSay({ app.corridor.vault.setupPersonal(pin.text.toString(), typedCode) }) { opened -> open(opened) }
+            workOrSay({ app.corridor.vault.setupPersonal(typed, typedCode) }) { opened -> open(opened) }
         }
         column.heading(s(T.nav_educator))
         val name = column.field(s(T.setup_name))
         column.button(s(T.setup_educator)) {
-            if (pin.text.toString() != repeat.text.toString()) {
+            val (typed, again) = pin.take() to repeat.take()
+            if (typed != again) {
                 column.text(s(T.pin_mismatch))
                 return@button
             }
-            workOrSay({ app.corridor.vault.setupEducator(name.text.toString(), pin.text.toString()) }) { opened -> open(opened) }
+            workOrSay({ app.corridor.vault.setupEducator(name.text.toString(), typed) }) { opened -> open(opened) }
         }
     }
 

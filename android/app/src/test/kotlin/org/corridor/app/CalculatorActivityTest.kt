@@ -51,7 +51,7 @@ class CalculatorActivityTest {
 
     private fun calculator(): Screen {
         val controller = Robolectric.buildActivity(CalculatorActivity::class.java).setup()
-        shadowOf(Looper.getMainLooper()).idle()
+        settle()
         return Screen(controller.get())
     }
 
@@ -105,6 +105,27 @@ class CalculatorActivityTest {
     @Test
     fun aNewPhoneOffersSetUp() {
         val controller = Robolectric.buildActivity(CalculatorActivity::class.java).setup()
+        settle()
         assertEquals(SetupActivity::class.java.name, shadowOf(controller.get()).nextStartedActivity.component!!.className)
+    }
+
+    @Test
+    fun aVaultThatCannotBeOpenedLeavesAWorkingCalculatorNeverACrashOrSetUp() {
+        // Damaged storage: where the vault's directory should be there is a file of garbage.
+        app.dir.mkdirs()
+        java.io.File(app.dir, "vault").writeBytes(ByteArray(64) { 0x5a })
+        assertTrue("the vault really cannot be read", runCatching { app.corridor.vault.status() }.isFailure)
+
+        val screen = calculator()
+        assertFalse(screen.activity.isFinishing)
+        assertNull("no set-up screen over data that may still be there", shadowOf(screen.activity).nextStartedActivity)
+        for (key in "12+30=") screen.tap(key.toString())
+        settle()
+        assertEquals("42", screen.display().text.toString())
+        screen.tapClear()
+        for (key in "$PIN=") screen.tap(key.toString())
+        settle()
+        assertNull("a PIN opens nothing", shadowOf(screen.activity).nextStartedActivity)
+        assertNull(app.current())
     }
 }

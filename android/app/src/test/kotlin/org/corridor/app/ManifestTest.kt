@@ -41,7 +41,11 @@ class ManifestTest {
         return xml(File(appDir, "src/main/res/xml/${reference.removePrefix("@xml/")}.xml"))
     }
 
-    private val domains = setOf("root", "file", "database", "sharedpref", "external")
+    /** Every domain Android backs up or transfers: the credential-protected ones and the device-protected ones. */
+    private val domains = setOf(
+        "root", "file", "database", "sharedpref", "external",
+        "device_root", "device_file", "device_database", "device_sharedpref",
+    )
 
     private fun excludedDomains(section: Element): Set<String> {
         val includes = section.getElementsByTagName("include").length
@@ -88,10 +92,11 @@ class ManifestTest {
         for (name in declared) {
             assertTrue(name, SecureActivity::class.java.isAssignableFrom(Class.forName(name)))
         }
-        val compiled = File(appDir, "target/classes/org/corridor/app").listFiles()!!
-            .map { it.name }
-            .filter { it.endsWith(".class") && '$' !in it }
-            .map { "org.corridor.app." + it.removeSuffix(".class") }
+        val classes = File(appDir, "target/classes")
+        val compiled = File(classes, "org/corridor/app").walkTopDown()
+            .filter { it.isFile && it.name.endsWith(".class") && '$' !in it.name }
+            .map { it.relativeTo(classes).path.removeSuffix(".class").replace(File.separatorChar, '.') }
+            .toList()
             .filter { runCatching { Class.forName(it) }.getOrNull()?.let { c -> android.app.Activity::class.java.isAssignableFrom(c) && !java.lang.reflect.Modifier.isAbstract(c.modifiers) } == true }
         assertEquals(compiled.sorted(), declared.sorted())
         assertFalse(declared.isEmpty())

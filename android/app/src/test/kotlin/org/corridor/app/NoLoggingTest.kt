@@ -2,6 +2,7 @@ package org.corridor.app
 
 import java.io.File
 import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue
 import org.junit.Test
 
@@ -25,5 +26,16 @@ class NoLoggingTest {
             file.readLines().mapIndexedNotNull { index, line -> if (writes.containsMatchIn(line)) "${file.name}:${index + 1}: ${line.trim()}" else null }
         }
         assertEquals(emptyList<String>(), found)
+    }
+
+    @Test
+    fun releaseBuildsStripEveryLogMethodByName() {
+        val rules = File(appDir, "proguard-rules.pro").readText()
+        val block = Regex("""-assumenosideeffects class android\.util\.Log \{([^}]*)}""").find(rules)?.groupValues?.get(1)
+            ?: error("no -assumenosideeffects rule for android.util.Log")
+        assertFalse("the methods are listed, not a wildcard", "*;" in block.replace(" ", ""))
+        for (method in listOf("v", "d", "i", "w", "e", "wtf", "println", "isLoggable")) {
+            assertTrue("Log.$method is stripped", Regex("""\b$method\(""").containsMatchIn(block))
+        }
     }
 }

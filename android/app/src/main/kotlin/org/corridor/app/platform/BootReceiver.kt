@@ -19,13 +19,13 @@ class BootReceiver : BroadcastReceiver() {
         val exactGranted = intent.action == AlarmManager.ACTION_SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED
         if (!rebooted && !exactGranted && intent.action !in RECONCILE_ON) return
         val app = context.applicationContext as CorridorApp
-        val pending = goAsync()
+        val pending: PendingResult? = goAsync() // null when called outside a delivered broadcast (tests)
         app.background.execute {
             try {
                 if (exactGranted) app.scheduler.pending().forEach { runCatching { app.scheduler.cancel(it) } }
                 reconcile(app, rebooted)
             } finally {
-                pending.finish()
+                pending?.finish()
             }
         }
     }
@@ -35,8 +35,8 @@ class BootReceiver : BroadcastReceiver() {
 
         /** The work of the receiver; returns what the core did, or null when there is no profile. */
         fun reconcile(app: CorridorApp, rebooted: Boolean): org.corridor.ffi.ReconcileResult? {
-            if (rebooted) AlarmScheduler.recordIn(app).clear()
-            val vault = app.corridor.vault
+            if (rebooted) app.scheduler.forgetAll()
+            val vault = runCatching { app.corridor.vault }.getOrNull() ?: return null
             if (runCatching { vault.status().setUp }.getOrDefault(false).not()) return null
             return runCatching { vault.reconcileLocked(app.scheduler) }.getOrNull()
         }

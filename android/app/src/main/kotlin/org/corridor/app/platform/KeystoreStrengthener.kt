@@ -5,7 +5,6 @@ import android.content.pm.PackageManager
 import android.os.Build
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyProperties
-import android.security.keystore.StrongBoxUnavailableException
 import java.security.KeyStore
 import javax.crypto.KeyGenerator
 import javax.crypto.Mac
@@ -17,28 +16,37 @@ import org.corridor.ffi.KeyStrengthener
  * The core's KeyStrengthener on Android: HMAC-SHA256 with non-exportable Android Keystore keys,
  * in StrongBox when the phone has one.
  *
- * Two keys, told apart by the core's domain label at the start of the input:
- *  - the PIN key ("corridor/pin/v1\0"…): usable only while the phone is unlocked (API 28+), so
- *    a stolen, locked phone cannot even run PIN guesses through it;
- *  - the device-store key ("corridor/device/v1\0"…): the key of the store that must open while
- *    the phone is locked (the boot receiver reconciling reminders, the background sync draining
- *    the sealed outbox), so it cannot require an unlocked phone.
- * [forget] deletes both: the core calls it only when everything is erased.
+ * Two keys, told apart by how the input begins ([keyFor]): the core's own device-key prefix
+ * (`deviceKeyInputPrefix()`) marks the device store's inputs, everything else is a PIN's:
+ *  - the PIN key: usable only while the phone is unlocked (API 28+), so a stolen, locked phone
+ *    cannot even run PIN guesses through it. Fallback: on a phone whose keystore refuses an
+ *    unlocked-only key (no secure lock screen, on some API 28 builds), the PIN key is made
+ *    without that condition, so it works while the phone is locked too; setting up beats
+ *    refusing to work, and without a secure lock screen "unlocked" protects nothing anyway;
+ *  - the device-store key: the key of the store that must open while the phone is locked (the
+ *    boot receiver reconciling reminders, the background sync draining the sealed outbox), so
+ *    it cannot require an unlocked phone.
+ * Any keystore or Mac failure becomes a platform error that names only the exception's class,
+ * never its message. [forget] deletes both: the core calls it only when everything is erased.
  */
 class KeystoreStrengthener(context: Context) : KeyStrengthener {
     private val strongBox = Build.VERSION.SDK_INT >= Build.VERSION_CODES.P &&
         context.packageManager.hasSystemFeature(PackageManager.FEATURE_STRONGBOX_KEYSTORE)
 
     override fun strengthen(input: ByteArray): ByteArray {
-        val deviceStore = input.startsWith(DEVICE_LABEL)
+        val alias = keyFor(input)
         val key = try {
-            key(if (deviceStore) DEVICE_ALIAS else PIN_ALIAS, unlockedDeviceRequired = !deviceStore)
+            key(alias, unlockedDeviceRequired = alias == PIN_ALIAS)
         } catch (error: Exception) {
             throw CorridorException.Platform("the keystore key is unavailable (${error.javaClass.simpleName})")
         }
-        return Mac.getInstance(KeyProperties.KEY_ALGORITHM_HMAC_SHA256).run {
-            init(key)
-            doFinal(input)
+        return try {
+            Mac.getInstance(KeyProperties.KEY_ALGORITHM_HMAC_SHA256).run {
+                init(key)
+                doFinal(input)
+            }
+        } catch (error: Exception) {
+            throw CorridorException.Platform("the keystore refused the key (${error.javaClass.simpleName})")
         }
     }
 
@@ -80,8 +88,6 @@ class KeystoreStrengthener(context: Context) : KeyStrengthener {
                     init(spec)
                     generateKey()
                 }
-            } catch (error: StrongBoxUnavailableException) {
-                last = error
             } catch (error: java.security.GeneralSecurityException) {
                 last = error
             } catch (error: java.security.ProviderException) {
@@ -93,10 +99,13 @@ class KeystoreStrengthener(context: Context) : KeyStrengthener {
 
     private fun keyStore(): KeyStore = KeyStore.getInstance(KEYSTORE).apply { load(null) }
 
-    private fun ByteArray.startsWith(prefix: ByteArray): Boolean =
-        size >= prefix.size && prefix.indices.all { this[it] == prefix[it] }
-
     companion object {
+        /** Which key strengthens [input]: the device-store key for the core's device-bound inputs, else the PIN key. */
+        fun keyFor(input: ByteArray): String = if (input.startsWith(DEVICE_LABEL)) DEVICE_ALIAS else PIN_ALIAS
+
+        private fun ByteArray.startsWith(prefix: ByteArray): Boolean =
+            size >= prefix.size && prefix.indices.all { this[it] == prefix[it] }
+
         private const val KEYSTORE = "AndroidKeyStore"
         const val PIN_ALIAS = "k1"
         const val DEVICE_ALIAS = "k2"

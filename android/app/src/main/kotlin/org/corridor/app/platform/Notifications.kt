@@ -11,10 +11,12 @@ import org.corridor.app.text.Language
 import org.corridor.app.text.T
 
 /**
- * Notifications show only the core's cover texts. On the lock screen the covert public version
- * is shown; the explicit wording the core gives for the unlocked phone (when the person asked
- * for it) only in the private version. One channel with a neutral name; tapping opens the
- * disguise, never the app.
+ * Notifications carry only the core's cover texts, in the notification and in its public
+ * version alike. Android decides what the lock screen shows (the full notification unless the
+ * lock is secure and the person chose to hide sensitive content; an app cannot force its
+ * channel's lock-screen visibility), so the explicit wording the core gives for the unlocked
+ * phone is never posted: the person sees it only inside the unlocked app (Home). One channel
+ * with a neutral name; tapping opens the disguise, never the app.
  */
 object Notifications {
     const val CHANNEL = "alerts"
@@ -23,13 +25,16 @@ object Notifications {
         val manager = context.getSystemService(NotificationManager::class.java)
         val name = T.channel_name.text(Language.of(context.resources.configuration.locales[0]))
         val channel = NotificationChannel(CHANNEL, name, NotificationManager.IMPORTANCE_DEFAULT).apply {
-            lockscreenVisibility = Notification.VISIBILITY_PRIVATE
             setShowBadge(false)
         }
         manager.createNotificationChannel(channel)
     }
 
-    fun post(context: Context, id: String, title: String, body: String, privateTitle: String?, privateBody: String?) {
+    /** The notification id Android knows a planned notification by (from the core's opaque id). */
+    fun idOf(id: String): Int = id.hashCode()
+
+    /** Posts the cover [title] and [body] of the planned notification [id]: nothing else. */
+    fun post(context: Context, id: String, title: String, body: String) {
         ensureChannel(context)
         val open = PendingIntent.getActivity(
             context, 0,
@@ -44,15 +49,23 @@ object Notifications {
             .build()
         val notification = Notification.Builder(context, CHANNEL)
             .setSmallIcon(icon)
-            .setContentTitle(privateTitle ?: title)
-            .setContentText(privateBody ?: body)
+            .setContentTitle(title)
+            .setContentText(body)
             .setVisibility(Notification.VISIBILITY_PRIVATE)
             .setPublicVersion(public)
             .setContentIntent(open)
             .setAutoCancel(true)
             .build()
-        context.getSystemService(NotificationManager::class.java).notify(id.hashCode(), notification)
+        manager(context).notify(idOf(id), notification)
     }
+
+    /** Removes the posted notification of [id], if it is showing. */
+    fun cancel(context: Context, id: String) = manager(context).cancel(idOf(id))
+
+    /** Removes every notification the app posted (erase, unlock). */
+    fun cancelAll(context: Context) = manager(context).cancelAll()
+
+    private fun manager(context: Context) = context.getSystemService(NotificationManager::class.java)
 
     /** The small icon: the launcher drawable of the disguise, or a plain framework one. */
     private fun coverIcon(context: Context): Int {

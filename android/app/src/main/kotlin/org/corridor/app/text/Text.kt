@@ -17,11 +17,15 @@ enum class Language(val tag: String) {
  * res/values/strings.xml and res/values-pt/strings.xml (a test holds them equal), so the XML is
  * what translators edit and Android Studio sees, while the views (built in code) and the tests
  * (without compiled resources) read this table. Formats follow Android's (`%1$s`, `%1$d`).
- * Nothing here is shown before unlock except the cover names and the notification channel name.
+ * Shown before unlock, and so on a phone someone else may pick up: the application label, the
+ * covers and the channel name, the set-up screen (first start only), the educator login of a
+ * shared tablet, and the error messages those screens can show (a wrong PIN, a wait). None of
+ * them may name the programme or what it is about: StringsTest checks every string the screens
+ * shown before unlock use (found in their source) against a list of revealing words.
  */
 @Suppress("EnumEntryName")
 enum class T(val en: String, val pt: String) {
-    // Shown before unlock: the application label, the launcher covers, the notification channel.
+    // The application label, the launcher covers, the notification channel (shown before unlock).
     app_name("Calculator", "Calculadora"),
     cover_calculator("Calculator", "Calculadora"),
     cover_budget("Budget", "Orçamento"),
@@ -45,7 +49,7 @@ enum class T(val en: String, val pt: String) {
     // Setup (first start only)
     setup_title("Set up", "Configurar"),
     setup_explain("Choose a PIN of at least 6 digits. To open the app later, type the PIN in the calculator and press =.", "Escolha um PIN de pelo menos 6 algarismos. Para abrir a aplicação depois, escreva o PIN na calculadora e carregue em =."),
-    setup_code("Code from a clinic card (optional)", "Código de um cartão da clínica (opcional)"),
+    setup_code("Code from a card (optional)", "Código de um cartão (opcional)"),
     setup_personal("Set up this phone", "Configurar este telefone"),
     setup_name("Your name (educators)", "O seu nome (educadores)"),
     setup_educator("Set up a tablet shared by educators", "Configurar um tablet partilhado por educadores"),
