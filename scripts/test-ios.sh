@@ -16,6 +16,9 @@
 # library, and always brings the corridor CLI up to date (cargo build: nothing to do when it is);
 # the CLI publishes the starter content to a real hub on loopback for the content and report tests.
 set -euo pipefail
+# A relative CORRIDOR_CACHE means relative to where the script was started, not to the repository.
+cache_setting="${CORRIDOR_CACHE:-$HOME/.cache/corridor}"
+case "$cache_setting" in /*) ;; *) cache_setting="$PWD/$cache_setting" ;; esac
 cd "$(dirname "$0")/.."
 repo=$(pwd -P)
 started=$(date +%s)
@@ -27,8 +30,14 @@ as_root=()
 . "$repo/ios/scripts/chroot-guard.sh"
 # Canonical (symlinks resolved, relative made absolute): mounts are compared with the kernel's
 # canonical mount table, so a symlinked ~/.cache or a relative CORRIDOR_CACHE must not hide them.
-cache=$(canonical_directory "${CORRIDOR_CACHE:-$HOME/.cache/corridor}")
+cache=$(canonical_directory "$cache_setting")
+case "$cache/" in
+  "$repo"/*) echo "error: the chroot cache $cache must be outside the repository" >&2; exit 1 ;;
+esac
 root=$(canonical_directory "$cache/swift-trixie")
+case "$repo/" in
+  "$root"/*) echo "error: the repository is inside the chroot $root" >&2; exit 1 ;;
+esac
 marker="$root/.corridor-swift-ready"
 # Changing what the chroot holds means changing this line: a chroot with another recipe is remade.
 recipe="trixie minbase + swiftlang libc6-dev libssl3t64 tzdata ca-certificates (1)"
@@ -72,6 +81,10 @@ echo "== Swift toolchain: a Debian trixie chroot in $root"
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$recipe" ]; then
   echo "reusing it"
 else
+  # debootstrap does not quote its paths: it cannot make a chroot under a path with blanks.
+  case "$root" in
+    *[[:space:]]*) echo "error: debootstrap cannot make a chroot in '$root' (a blank in the path); set CORRIDOR_CACHE" >&2; exit 1 ;;
+  esac
   # Debian's archive keyring too: Ubuntu's debootstrap does not carry it.
   keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   if ! command -v debootstrap >/dev/null 2>&1 || [ ! -f "$keyring" ]; then
@@ -182,22 +195,10 @@ cp "$content_repo/root/1.json" "$out/content-root.json"
 
 echo "== Compiling the Swift layer and its tests (swiftc in the chroot)"
 # XCTest cannot discover tests on Linux: each class lists its tests in allTests and main.swift
-# lists the classes. A test left out of either would never run, so that is an error.
-# One test class per file, so that "its class's allTests" is "its file's allTests".
-for file in $(grep -l ': XCTestCase' ios/Tests/*/*.swift); do
-  [ "$(grep -c 'class [A-Za-z0-9]*: XCTestCase' "$file")" -eq 1 ] \
-    || { echo "error: $file holds more than one test class" >&2; exit 1; }
-  for name in $(grep -o 'func test[A-Za-z0-9_]*' "$file" | sed 's/^func //' | sort -u); do
-    grep -q "(\"$name\"" "$file" || { echo "error: $name is not in its class's allTests ($file)" >&2; exit 1; }
-  done
-done
-for file in $(grep -L ': XCTestCase' ios/Tests/*/*.swift); do
-  ! grep -q 'func test[A-Za-z0-9_]*' "$file" || { echo "error: $file has tests outside a test class" >&2; exit 1; }
-done
-for class in $(sed -n 's/^.*class \([A-Za-z0-9]*\): XCTestCase.*$/\1/p' ios/Tests/*/*.swift); do
-  grep -q "testCase($class.allTests)" ios/Tests/LinuxSupport/main.swift \
-    || { echo "error: $class is not in ios/Tests/LinuxSupport/main.swift" >&2; exit 1; }
-done
+# lists the classes. A test left out of either would never run, so that is an error (the check
+# is tested first on fixtures).
+ios/scripts/test-check-test-lists.sh
+ios/scripts/check-test-lists.sh ios/Tests
 mount_ours -t proc proc "$root/proc"
 "${as_root[@]}" mkdir -p "$root$repo"
 mount_ours --bind "$repo" "$root$repo"
