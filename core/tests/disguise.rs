@@ -322,7 +322,7 @@ fn quick_delete_erases_everything_without_a_pin_and_is_idempotent() {
     let remaining: Vec<String> = listing(dir.path()).into_keys().collect();
     assert_eq!(
         remaining,
-        [".corridor", ".lock", "device.secret"],
+        [".data", ".lock", "device.secret"],
         "only the directory's marker, the lock file and a fresh device key remain"
     );
     assert_ne!(

@@ -398,10 +398,28 @@ fn damaged_files_give_clear_errors_and_lose_nothing() {
 
 #[test]
 fn an_interrupted_setup_leaves_nothing_behind() {
+    // The marker as this build writes it, and as earlier builds did.
+    for marker in [".data", ".corridor"] {
+        interrupted_setup_is_cleaned_up(marker);
+    }
+}
+
+#[test]
+fn a_directory_without_the_marker_is_never_cleaned() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("profiles")).unwrap();
+    let lookalike = dir.path().join("profiles").join(format!("{}.db", "cd".repeat(16)));
+    std::fs::write(&lookalike, b"someone else's").unwrap();
+    let vault = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
+    assert!(!vault.status().unwrap().set_up);
+    assert!(lookalike.exists(), "not a directory this app set up: nothing is touched");
+}
+
+fn interrupted_setup_is_cleaned_up(marker: &str) {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
     // A setup writes the directory's marker first, then the databases, then the key file.
-    std::fs::write(dir.path().join(".corridor"), b"corridor data directory 1\n").unwrap();
+    std::fs::write(dir.path().join(marker), b"data directory 1\n").unwrap();
     std::fs::create_dir_all(dir.path().join("profiles")).unwrap();
     let stray = dir.path().join("profiles").join(format!("{}.db", "ab".repeat(16)));
     std::fs::write(&stray, b"half-created").unwrap();

@@ -51,9 +51,12 @@ const KEYSLOTS_FILE: &str = "keyslots";
 /// The key-slot file renamed at the start of an erase: its presence means "finish erasing".
 const TOMBSTONE_FILE: &str = "keyslots.erasing";
 /// Written at the first setup: only a directory that holds it is ever cleaned up, so pointing the
-/// app at some other directory can never delete files there.
-const MARKER_FILE: &str = ".corridor";
-const MARKER_CONTENT: &[u8] = b"corridor data directory 1\n";
+/// app at some other directory can never delete files there. Its name and content say nothing
+/// about the app (a forensic copy of the directory shows them).
+const MARKER_FILE: &str = ".data";
+const MARKER_CONTENT: &[u8] = b"data directory 1\n";
+/// The marker's name before it was made neutral (directories set up by earlier builds).
+const LEGACY_MARKER_FILE: &str = ".corridor";
 const PROFILES_DIR: &str = "profiles";
 const LOCK_FILE: &str = ".lock";
 
@@ -274,7 +277,7 @@ impl Vault {
 
     /// Profile databases whose id no listing names are what an interrupted setup or wipe left.
     fn remove_unreferenced_files(&self) -> Result<()> {
-        if !self.marker_path().is_file() {
+        if !self.marker_path().is_file() && !self.inner.dir.join(LEGACY_MARKER_FILE).is_file() {
             return Ok(());
         }
         let listed: Vec<String> = match self.read_keyslots() {

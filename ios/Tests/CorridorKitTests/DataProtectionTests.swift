@@ -74,7 +74,7 @@ final class DataProtectionTests: XCTestCase {
         }
         let expected: [String: ProtectionClass] = [
             "": .completeUntilFirstUserAuthentication,
-            ".corridor": .completeUntilFirstUserAuthentication,  // the core's marker of its data directory
+            ".data": .completeUntilFirstUserAuthentication,  // the core's marker of its data directory
             ".lock": .completeUntilFirstUserAuthentication,
             "attempts": .completeUntilFirstUserAuthentication,  // read before the PIN is checked
             "keyslots": .completeUntilFirstUserAuthentication,  // read before the PIN is checked
