@@ -421,9 +421,7 @@ mod tests {
     use corridor_core::codes::ClientCode;
     use corridor_core::kdf::KdfParams;
     use corridor_core::reports::seal::{seal_as, SealKind};
-    use corridor_core::sessions::upload::{
-        AgeBand, Attendee, Gender, SessionKind, SessionUpload, WalkIns, UPLOAD_VERSION,
-    };
+    use corridor_core::sessions::upload::{AgeBand, Attendee, Gender, SessionKind, SessionUpload, WalkIns};
     use corridor_core::sync::wire::{Role, SessionSubmission, Uuid};
 
     use super::*;
@@ -533,30 +531,16 @@ mod tests {
     }
 
     fn session(site: &str, started_at: i64, attendees: &[(&str, Option<Gender>)]) -> SessionUpload {
-        SessionUpload {
-            version: UPLOAD_VERSION,
-            session_id: Uuid::new_v4(),
-            corrects: None,
-            site: site.into(),
-            kind: SessionKind::Group,
-            started_at,
-            closed_at: started_at + 3600,
-            modules: vec![],
-            attendees: attendees
-                .iter()
-                .map(|(code, gender)| Attendee {
-                    code: (*code).to_owned(),
-                    gender: *gender,
-                    age_band: Some(AgeBand::From25To29),
-                })
-                .collect(),
-            removed_attendees: vec![],
-            walk_ins: vec![],
-            commodities: vec![],
-            referrals: vec![],
-            quiz: vec![],
-            notes: None,
-        }
+        let mut upload = SessionUpload::new(Uuid::new_v4(), site, SessionKind::Group, started_at, started_at + 3600);
+        upload.attendees = attendees
+            .iter()
+            .map(|(code, gender)| Attendee {
+                code: (*code).to_owned(),
+                gender: *gender,
+                age_band: Some(AgeBand::From25To29),
+            })
+            .collect();
+        upload
     }
 
     /// `(first_time, returning, walk_ins, total)` of one row.

@@ -228,7 +228,6 @@ fn sync_dir(dir: &Path) -> Result<(), HubError> {
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

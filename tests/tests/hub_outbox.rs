@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use corridor_core::platform::SoftwareKeyStrengthener;
 use corridor_core::reports::seal::{seal_as, SealKind};
-use corridor_core::sessions::upload::{AgeBand, Gender, SessionKind, SessionUpload, WalkIns, UPLOAD_VERSION};
+use corridor_core::sessions::upload::{AgeBand, Gender, SessionKind, SessionUpload, WalkIns};
 use corridor_core::sync::account;
 use corridor_core::sync::outbox::{self, OutboxAuth};
 use corridor_core::sync::wire::{ReportSubmission, SessionSubmission, Uuid};
@@ -196,27 +196,12 @@ fn a_revoked_tablet_keeps_its_sessions_until_it_logs_in_again() {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64;
-        let upload = SessionUpload {
-            version: UPLOAD_VERSION,
-            session_id: Uuid::new_v4(),
-            corrects: None,
-            site: site.into(),
-            kind: SessionKind::Group,
-            started_at: now - 3600,
-            closed_at: now,
-            modules: vec![],
-            attendees: vec![],
-            removed_attendees: vec![],
-            walk_ins: vec![WalkIns {
-                gender: Gender::Female,
-                age_band: AgeBand::From25To29,
-                count: 9,
-            }],
-            commodities: vec![],
-            referrals: vec![],
-            quiz: vec![],
-            notes: None,
-        };
+        let mut upload = SessionUpload::new(Uuid::new_v4(), site, SessionKind::Group, now - 3600, now);
+        upload.walk_ins = vec![WalkIns {
+            gender: Gender::Female,
+            age_band: AgeBand::From25To29,
+            count: 9,
+        }];
         SessionSubmission {
             session_id: upload.session_id,
             site: site.into(),

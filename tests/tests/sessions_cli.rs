@@ -22,21 +22,49 @@ fn an_educator_records_a_session_and_bad_input_is_refused_with_its_reason() {
         full.extend(args);
         corridor(tablet.path(), &pin, &full)
     };
-    ok(corridor(tablet.path(), &pin, &["setup", "--role", "educator", "--name", "Thandi"]));
+    ok(corridor(
+        tablet.path(),
+        &pin,
+        &["setup", "--role", "educator", "--name", "Thandi"],
+    ));
 
     // Without the programme's content, no site can be chosen.
     refused(session(&["start", "--site", "beitbridge"]), "update the content first");
     let root = programme.repo().join("root/1.json");
-    ok(corridor(tablet.path(), &[], &["content", "trust", root.to_str().unwrap()]));
-    ok(corridor(tablet.path(), &[], &["content", "update", "--from", &programme.url()]));
+    ok(corridor(
+        tablet.path(),
+        &[],
+        &["content", "trust", root.to_str().unwrap()],
+    ));
+    ok(corridor(
+        tablet.path(),
+        &[],
+        &["content", "update", "--from", &programme.url()],
+    ));
 
     refused(session(&["attend", "K7QM-4TX9-B2Q"]), "no session is open");
-    refused(session(&["start", "--site", "beitbridge", "--kind", "party"]), "group, one-to-one, outreach");
-    refused(session(&["start", "--site", "lebombo"]), "not one of the programme's sites");
+    refused(
+        session(&["start", "--site", "beitbridge", "--kind", "party"]),
+        "group, one-to-one, outreach",
+    );
+    refused(
+        session(&["start", "--site", "lebombo"]),
+        "not one of the programme's sites",
+    );
     let started = json(&ok(corridor(
         tablet.path(),
         &pin,
-        &["--json", "--profile", "thandi", "session", "start", "--site", "beitbridge", "--module", "pep"],
+        &[
+            "--json",
+            "--profile",
+            "thandi",
+            "session",
+            "start",
+            "--site",
+            "beitbridge",
+            "--module",
+            "pep",
+        ],
     )));
     let id = started["id"].as_str().unwrap().to_string();
 
@@ -45,11 +73,25 @@ fn an_educator_records_a_session_and_bad_input_is_refused_with_its_reason() {
         .lines()
         .map(str::to_string)
         .collect();
-    ok(session(&["attend", &codes[0], "--gender", "female", "--age-band", "18-24"]));
+    ok(session(&[
+        "attend",
+        &codes[0],
+        "--gender",
+        "female",
+        "--age-band",
+        "18-24",
+    ]));
     refused(session(&["attend", &codes[0]]), "already recorded");
-    refused(session(&["attend", &codes[1], "--gender", "woman"]), "female, male, transgender, other");
+    refused(
+        session(&["attend", &codes[1], "--gender", "woman"]),
+        "female, male, transgender, other",
+    );
     refused(session(&["attend", &codes[1], "--age-band", "20-30"]), "18-24");
-    let mistyped = corridor(tablet.path(), &pin, &["--profile", "thandi", "session", "attend", "K7QM-4TX9-B2X"]);
+    let mistyped = corridor(
+        tablet.path(),
+        &pin,
+        &["--profile", "thandi", "session", "attend", "K7QM-4TX9-B2X"],
+    );
     assert_ne!(mistyped.code, 0);
     ok(session(&["attend", &codes[1]]));
 
@@ -62,7 +104,15 @@ fn an_educator_records_a_session_and_bad_input_is_refused_with_its_reason() {
     let piped = |input: String| {
         use std::io::Write;
         let mut child = std::process::Command::new(corridor_tests::corridor_binary())
-            .args(["--data-dir", tablet.path().to_str().unwrap(), "--profile", "thandi", "session", "attend", "-"])
+            .args([
+                "--data-dir",
+                tablet.path().to_str().unwrap(),
+                "--profile",
+                "thandi",
+                "session",
+                "attend",
+                "-",
+            ])
             .env("CORRIDOR_PIN", PIN)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -73,18 +123,39 @@ fn an_educator_records_a_session_and_bad_input_is_refused_with_its_reason() {
         Run::from(child.wait_with_output().unwrap())
     };
     refused(piped(format!("{}\n\nK7QM-4TX9-B2X\n", more[0])), "line 3");
-    let shown = json(&ok(corridor(tablet.path(), &pin, &["--json", "--profile", "thandi", "session", "show"])));
+    let shown = json(&ok(corridor(
+        tablet.path(),
+        &pin,
+        &["--json", "--profile", "thandi", "session", "show"],
+    )));
     assert_eq!(shown["attendees"], 2, "nothing of a refused batch is recorded");
     ok(piped(format!("{}\n{}\n", more[0], more[1])));
     ok(session(&["remove", &more[0]]));
     ok(session(&["remove", &more[1]]));
-    ok(session(&["walkin", "--gender", "male", "--age-band", "25-29", "--count", "2"]));
-    refused(session(&["walkin", "--gender", "male", "--age-band", "25-29", "--count", "-3"]), "below zero");
+    ok(session(&[
+        "walkin",
+        "--gender",
+        "male",
+        "--age-band",
+        "25-29",
+        "--count",
+        "2",
+    ]));
+    refused(
+        session(&["walkin", "--gender", "male", "--age-band", "25-29", "--count", "-3"]),
+        "below zero",
+    );
     ok(session(&["commodity", "male-condoms", "40"]));
     refused(session(&["commodity", "condoms", "4"]), "male-condoms");
-    refused(session(&["refer", "--service", "prep", "--clinic", "nowhere"]), "not one of the programme's sites");
+    refused(
+        session(&["refer", "--service", "prep", "--clinic", "nowhere"]),
+        "not one of the programme's sites",
+    );
     ok(session(&["refer", "--service", "prep", "--clinic", "beitbridge"]));
-    refused(session(&["quiz", "--module", "pep", "--attempted", "3", "--passed", "4"]), "between 0 and attempted");
+    refused(
+        session(&["quiz", "--module", "pep", "--attempted", "3", "--passed", "4"]),
+        "between 0 and attempted",
+    );
 
     let shown = json(&ok(corridor(
         tablet.path(),
@@ -109,7 +180,18 @@ fn an_educator_records_a_session_and_bad_input_is_refused_with_its_reason() {
     ok(corridor(
         scratch.path(),
         &[("CORRIDOR_HUB_PASSWORD", PASSWORD)],
-        &["hub", "user", "add", "--data", &data, "--role", "educator", "--site", "beitbridge", "tablet-1"],
+        &[
+            "hub",
+            "user",
+            "add",
+            "--data",
+            &data,
+            "--role",
+            "educator",
+            "--site",
+            "beitbridge",
+            "tablet-1",
+        ],
     ));
     ok(corridor(
         tablet.path(),
@@ -121,29 +203,57 @@ fn an_educator_records_a_session_and_bad_input_is_refused_with_its_reason() {
         &pin,
         &["--json", "--profile", "thandi", "session", "sync"],
     )));
-    assert_eq!((synced["sent"].as_u64(), synced["waiting"].as_u64()), (Some(1), Some(0)));
-    let list = json(&ok(corridor(tablet.path(), &pin, &["--json", "--profile", "thandi", "session", "list"])));
+    assert_eq!(
+        (synced["sent"].as_u64(), synced["waiting"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let list = json(&ok(corridor(
+        tablet.path(),
+        &pin,
+        &["--json", "--profile", "thandi", "session", "list"],
+    )));
     assert_eq!(list[0]["id"], id.as_str());
     assert_eq!(list[0]["state"], "sent");
-    let stats = json(&ok(corridor(tablet.path(), &pin, &["--json", "--profile", "thandi", "session", "stats"])));
-    assert_eq!((stats["attendances"].as_i64(), stats["walk_ins"].as_i64()), (Some(2), Some(2)));
+    let stats = json(&ok(corridor(
+        tablet.path(),
+        &pin,
+        &["--json", "--profile", "thandi", "session", "stats"],
+    )));
+    assert_eq!(
+        (stats["attendances"].as_i64(), stats["walk_ins"].as_i64()),
+        (Some(2), Some(2))
+    );
     refused(session(&["stats", "--month", "Nov"]), "YYYY-MM");
     refused(session(&["correct", "not-an-id"]), "session id");
 
-    let month = list[0]["started_at"].as_i64().map(|at| {
-        corridor_core::sessions::upload::programme_month(at).unwrap()
-    });
+    let month = list[0]["started_at"]
+        .as_i64()
+        .map(|at| corridor_core::sessions::upload::programme_month(at).unwrap());
     let reach = ok(corridor(
         scratch.path(),
         &[],
-        &["hub", "reach", "--data", &data, "--month", month.as_deref().unwrap(), "--csv"],
+        &[
+            "hub",
+            "reach",
+            "--data",
+            &data,
+            "--month",
+            month.as_deref().unwrap(),
+            "--csv",
+        ],
     ));
     assert!(reach.stdout.starts_with("period,site,gender,"), "{}", reach.stdout);
     refused(
-        corridor(scratch.path(), &[], &["hub", "reach", "--data", &data, "--month", "2026-13"]),
+        corridor(
+            scratch.path(),
+            &[],
+            &["hub", "reach", "--data", &data, "--month", "2026-13"],
+        ),
         "month",
     );
     for code in &codes {
-        assert!(corridor_core::testing::raw_files_contain(tablet.path(), code).unwrap().is_empty());
+        assert!(corridor_core::testing::raw_files_contain(tablet.path(), code)
+            .unwrap()
+            .is_empty());
     }
 }

@@ -48,7 +48,11 @@ fn tablet(programme: &Programme, educators: &[(&str, &str)]) -> Tablet {
     }
     let root = programme.repo().join("root/1.json");
     ok(corridor(dir.path(), &[], &["content", "trust", root.to_str().unwrap()]));
-    ok(corridor(dir.path(), &[], &["content", "update", "--from", &programme.url()]));
+    ok(corridor(
+        dir.path(),
+        &[],
+        &["content", "update", "--from", &programme.url()],
+    ));
     let clock = ManualClock::new(SEPTEMBER);
     let strengthener = Arc::new(SoftwareKeyStrengthener::in_data_dir(dir.path()).unwrap());
     let options = VaultOptions {
@@ -61,7 +65,12 @@ fn tablet(programme: &Programme, educators: &[(&str, &str)]) -> Tablet {
 
 fn unlock(tablet: &Tablet, name: &str, pin: &str) -> Session {
     let id = tablet.vault.find_educator(name).unwrap();
-    block_on(tablet.vault.unlock(Pin::normalise(pin).unwrap(), ProfileSelector::Id(id))).unwrap()
+    block_on(
+        tablet
+            .vault
+            .unlock(Pin::normalise(pin).unwrap(), ProfileSelector::Id(id)),
+    )
+    .unwrap()
 }
 
 fn add_hub_user(programme: &Programme, username: &str, sites: &[&str]) {
@@ -185,7 +194,12 @@ fn hub_reach(programme: &Programme, period: &[&str]) -> BTreeMap<(String, String
     let run = ok(corridor(scratch.path(), &[], &args));
     let mut lines = run.stdout.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let column = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("{name} in {header:?}"));
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))
+    };
     let (site, gender, first, returning, walk_ins) = (
         column("site"),
         column("gender"),
@@ -246,7 +260,10 @@ fn three_educators_on_two_tablets_give_true_reach_and_leave_no_code_anywhere() {
         walk_ins: vec![(Gender::Female, AgeBand::From18To24, 2)],
     };
     let ana_session = record(&ana, &a.clock, &codes, &ana_october);
-    assert_eq!(tablet::summary(&ana, ana_session).unwrap().unwrap().state, SessionState::Queued);
+    assert_eq!(
+        tablet::summary(&ana, ana_session).unwrap().unwrap().state,
+        SessionState::Queued
+    );
     // Code 2 was recorded at Ana's session by mistake; code 8 was missed.
     a.clock.set_wall(OCTOBER + 3 * DAY);
     tablet::correct(&ana, ana_session).unwrap();
@@ -272,7 +289,11 @@ fn three_educators_on_two_tablets_give_true_reach_and_leave_no_code_anywhere() {
     };
     record(&chipo, &a.clock, &codes, &chipo_october);
     seen.extend(seen_of(&chipo_october));
-    assert_eq!(tablet::list(&chipo).unwrap().len(), 1, "Chipo sees only her own session");
+    assert_eq!(
+        tablet::list(&chipo).unwrap().len(),
+        1,
+        "Chipo sees only her own session"
+    );
 
     // Tablet B has never logged in: Dudu's sessions wait, closed, in his profile.
     let dudu = unlock(&b, "Dudu", "615209");
@@ -280,7 +301,11 @@ fn three_educators_on_two_tablets_give_true_reach_and_leave_no_code_anywhere() {
         site: "beitbridge",
         at: OCTOBER + 5 * DAY,
         // Code 0 again, now recorded as male: the most recent record counts.
-        attendees: vec![(0, Some(Gender::Male)), (3, Some(Gender::Transgender)), (6, Some(Gender::Female))],
+        attendees: vec![
+            (0, Some(Gender::Male)),
+            (3, Some(Gender::Transgender)),
+            (6, Some(Gender::Female)),
+        ],
         walk_ins: vec![(Gender::Male, AgeBand::From25To29, 1)],
     };
     let dudu_ngodwana = Plan {
@@ -293,11 +318,17 @@ fn three_educators_on_two_tablets_give_true_reach_and_leave_no_code_anywhere() {
         record(&dudu, &b.clock, &codes, plan);
         seen.extend(seen_of(plan));
     }
-    assert!(tablet::list(&dudu).unwrap().iter().all(|s| s.state == SessionState::Closed));
+    assert!(tablet::list(&dudu)
+        .unwrap()
+        .iter()
+        .all(|s| s.state == SessionState::Closed));
 
     // Tablet B logs in through a network that loses the hub's answers after the hub committed:
     // sessions are sent again, and the hub counts each once.
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let proxy = runtime.block_on(FaultProxy::start(
         programme.hub.addr,
         Faults {
@@ -326,12 +357,19 @@ fn three_educators_on_two_tablets_give_true_reach_and_leave_no_code_anywhere() {
     // a sync gets it and seals them.
     for _ in 0..20 {
         let _ = block_on(tablet::sync(&dudu, &proxy_client));
-        if tablet::list(&dudu).unwrap().iter().all(|s| s.state != SessionState::Closed) {
+        if tablet::list(&dudu)
+            .unwrap()
+            .iter()
+            .all(|s| s.state != SessionState::Closed)
+        {
             break;
         }
     }
     assert!(
-        tablet::list(&dudu).unwrap().iter().all(|s| s.state != SessionState::Closed),
+        tablet::list(&dudu)
+            .unwrap()
+            .iter()
+            .all(|s| s.state != SessionState::Closed),
         "a sync gets the intake key in twenty tries"
     );
     dudu.lock();
@@ -351,13 +389,20 @@ fn three_educators_on_two_tablets_give_true_reach_and_leave_no_code_anywhere() {
     .unwrap();
     assert_eq!(drained.pending, 0);
     assert!(
-        proxy.counts.dropped_after_commit.load(std::sync::atomic::Ordering::Relaxed) > 0,
+        proxy
+            .counts
+            .dropped_after_commit
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0,
         "some answers were lost after the hub committed ({} connections)",
         proxy.counts.connections.load(std::sync::atomic::Ordering::Relaxed)
     );
     // Dudu opens his profile: his sessions are sent and their codes go.
     let dudu = unlock(&b, "Dudu", "615209");
-    assert!(tablet::list(&dudu).unwrap().iter().all(|s| s.state == SessionState::Sent));
+    assert!(tablet::list(&dudu)
+        .unwrap()
+        .iter()
+        .all(|s| s.state == SessionState::Sent));
 
     // Tablet A syncs, Ana twice; Chipo's session goes with Ana's sync (the outbox is the
     // tablet's) and its codes go when she next opens her profile.
@@ -367,7 +412,10 @@ fn three_educators_on_two_tablets_give_true_reach_and_leave_no_code_anywhere() {
     let again = block_on(tablet::sync(&ana, &hub_client)).unwrap();
     assert_eq!((again.queued, again.sent, again.waiting), (0, 0, 0));
     let chipo = unlock(&a, "Chipo", "730184");
-    assert!(tablet::list(&chipo).unwrap().iter().all(|s| s.state == SessionState::Sent));
+    assert!(tablet::list(&chipo)
+        .unwrap()
+        .iter()
+        .all(|s| s.state == SessionState::Sent));
     let numbers = tablet::stats(&ana, Some("2026-10")).unwrap();
     assert_eq!((numbers.sessions, numbers.corrections, numbers.attendances), (1, 1, 3));
     assert_eq!(numbers.waiting, 0);
@@ -380,7 +428,11 @@ fn three_educators_on_two_tablets_give_true_reach_and_leave_no_code_anywhere() {
             let got = reach
                 .get(&(site.clone(), gender.clone()))
                 .unwrap_or_else(|| panic!("no row for {site} {gender} in {reach:?}"));
-            assert_eq!((got.0, got.1), (*first_time, *returning), "{site} {gender} ({period:?})");
+            assert_eq!(
+                (got.0, got.1),
+                (*first_time, *returning),
+                "{site} {gender} ({period:?})"
+            );
         }
         let people: u64 = reach
             .iter()
@@ -394,13 +446,21 @@ fn three_educators_on_two_tablets_give_true_reach_and_leave_no_code_anywhere() {
             .map(|(_, row)| row.2)
             .sum();
         assert_eq!(walk_ins, 3);
-        assert_eq!(reach[&("all".to_string(), "male".to_string())].0 + reach[&("all".to_string(), "male".to_string())].1, 2, "code 0 counts as male (most recent), with code 4");
+        assert_eq!(
+            reach[&("all".to_string(), "male".to_string())].0 + reach[&("all".to_string(), "male".to_string())].1,
+            2,
+            "code 0 counts as male (most recent), with code 4"
+        );
     }
     let september_reach = hub_reach(&programme, &["--month", "2026-09"]);
     let expected = expected_reach(&seen, &["2026-09"]);
     for ((site, gender), (first_time, returning)) in &expected {
         let got = &september_reach[&(site.clone(), gender.clone())];
-        assert_eq!((got.0, got.1), (*first_time, *returning), "{site} {gender} in September");
+        assert_eq!(
+            (got.0, got.1),
+            (*first_time, *returning),
+            "{site} {gender} in September"
+        );
     }
 
     // No attendee code anywhere: not in any file of either tablet, not in any decrypted page of

@@ -308,6 +308,27 @@ fn check_count(field: &'static str, count: i64, correction: bool) -> Result<()> 
 }
 
 impl SessionUpload {
+    /// A session with nothing recorded yet (no correction): the lists are filled by the caller.
+    pub fn new(session_id: Uuid, site: impl Into<String>, kind: SessionKind, started_at: i64, closed_at: i64) -> Self {
+        SessionUpload {
+            version: UPLOAD_VERSION,
+            session_id,
+            corrects: None,
+            site: site.into(),
+            kind,
+            started_at,
+            closed_at,
+            modules: Vec::new(),
+            attendees: Vec::new(),
+            removed_attendees: Vec::new(),
+            walk_ins: Vec::new(),
+            commodities: Vec::new(),
+            referrals: Vec::new(),
+            quiz: Vec::new(),
+            notes: None,
+        }
+    }
+
     /// Whether this is a correction.
     pub fn is_correction(&self) -> bool {
         self.corrects.is_some()

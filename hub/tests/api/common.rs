@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use corridor_core::codes::ClientCode;
 use corridor_core::reports::seal::{seal_as, SealKind, TeamPublicKey};
-use corridor_core::sessions::upload::{AgeBand, Attendee, Gender, SessionKind, SessionUpload, WalkIns, UPLOAD_VERSION};
+use corridor_core::sessions::upload::{AgeBand, Attendee, Gender, SessionKind, SessionUpload, WalkIns};
 use corridor_core::sync::wire::{LoginResponse, Role, SecretString, SessionIntakeKey, Uuid, IDEMPOTENCY_KEY_HEADER};
 use corridor_hub::{admin, HubConfig, HubError};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -177,41 +177,29 @@ pub fn report_body(report_id: Uuid, site: &str, sealed: &[u8]) -> Value {
     })
 }
 
-/// A closed group session at `site` an hour ago with these attendees (canonical codes), a
-/// walk-in and a note.
+/// A closed group session at `site` an hour ago with these attendees (canonical codes) and two
+/// walk-ins.
 pub fn session_upload(site: &str, codes: &[String]) -> SessionUpload {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    SessionUpload {
-        version: UPLOAD_VERSION,
-        session_id: Uuid::new_v4(),
-        corrects: None,
-        site: site.into(),
-        kind: SessionKind::Group,
-        started_at: now - 3600,
-        closed_at: now - 60,
-        modules: vec!["prep-basics".into()],
-        attendees: codes
-            .iter()
-            .map(|code| Attendee {
-                code: code.clone(),
-                gender: Some(Gender::Female),
-                age_band: Some(AgeBand::From18To24),
-            })
-            .collect(),
-        removed_attendees: vec![],
-        walk_ins: vec![WalkIns {
-            gender: Gender::Male,
-            age_band: AgeBand::From25To29,
-            count: 2,
-        }],
-        commodities: vec![],
-        referrals: vec![],
-        quiz: vec![],
-        notes: None,
-    }
+    let mut upload = SessionUpload::new(Uuid::new_v4(), site, SessionKind::Group, now - 3600, now - 60);
+    upload.modules = vec!["prep-basics".into()];
+    upload.attendees = codes
+        .iter()
+        .map(|code| Attendee {
+            code: code.clone(),
+            gender: Some(Gender::Female),
+            age_band: Some(AgeBand::From18To24),
+        })
+        .collect();
+    upload.walk_ins = vec![WalkIns {
+        gender: Gender::Male,
+        age_band: AgeBand::From25To29,
+        count: 2,
+    }];
+    upload
 }
 
 /// A fresh client code in its canonical form.
