@@ -73,8 +73,13 @@ fn reason(result: corridor_core::Result<impl Sized>) -> String {
 #[test]
 fn a_session_records_people_by_code_and_refuses_what_would_count_wrong() {
     let (_dir, _vault, ana, _bo) = tablet();
-    assert!(reason(tablet::start(&ana, "lebombo", SessionKind::Group, &[])).contains("not one of the programme's sites"));
-    assert!(reason(tablet::start(&ana, "beitbridge", SessionKind::Group, &["prep".into()])).contains("not an installed module"));
+    assert!(
+        reason(tablet::start(&ana, "lebombo", SessionKind::Group, &[])).contains("not one of the programme's sites")
+    );
+    assert!(
+        reason(tablet::start(&ana, "beitbridge", SessionKind::Group, &["prep".into()]))
+            .contains("not an installed module")
+    );
     assert!(tablet::list(&ana).unwrap().is_empty(), "a refused start leaves nothing");
 
     let id = tablet::start(&ana, "beitbridge", SessionKind::Group, &[]).unwrap();
@@ -97,10 +102,18 @@ fn a_session_records_people_by_code_and_refuses_what_would_count_wrong() {
     mistyped[last] = if mistyped[last] == b'A' { b'B' } else { b'A' };
     assert!(tablet::attend(&ana, std::str::from_utf8(&mistyped).unwrap(), None, None).is_err());
     let second = code();
-    assert_eq!(tablet::attend(&ana, &second, Some(Gender::Transgender), None).unwrap().attendees, 2);
+    assert_eq!(
+        tablet::attend(&ana, &second, Some(Gender::Transgender), None)
+            .unwrap()
+            .attendees,
+        2
+    );
 
     assert_eq!(tablet::walk_ins(&ana, Gender::Male, AgeBand::From25To29, 3).unwrap(), 3);
-    assert_eq!(tablet::walk_ins(&ana, Gender::Male, AgeBand::From25To29, -1).unwrap(), 2);
+    assert_eq!(
+        tablet::walk_ins(&ana, Gender::Male, AgeBand::From25To29, -1).unwrap(),
+        2
+    );
     assert!(reason(tablet::walk_ins(&ana, Gender::Male, AgeBand::From25To29, -5)).contains("below zero"));
     assert_eq!(tablet::commodity(&ana, Commodity::MaleCondoms, 40).unwrap(), 40);
     assert_eq!(tablet::commodity(&ana, Commodity::HivSelfTestKits, 2).unwrap(), 2);
@@ -132,7 +145,10 @@ fn a_session_records_people_by_code_and_refuses_what_would_count_wrong() {
     assert_eq!(tablet::summary(&ana, id).unwrap().unwrap(), closed);
 
     let stats = tablet::stats(&ana, None).unwrap();
-    assert_eq!((stats.sessions, stats.attendances, stats.walk_ins, stats.waiting), (1, 2, 2, 1));
+    assert_eq!(
+        (stats.sessions, stats.attendances, stats.walk_ins, stats.waiting),
+        (1, 2, 2, 1)
+    );
 }
 
 #[test]
@@ -160,7 +176,10 @@ fn a_correction_is_a_new_record_that_changes_only_what_it_says() {
     let summary = tablet::close(&ana).unwrap();
     assert_eq!(summary.corrects, Some(original));
     assert_eq!(summary.attendees, 0, "one added, one removed");
-    assert_eq!(summary.site, "musina", "a correction keeps the corrected session's site");
+    assert_eq!(
+        summary.site, "musina",
+        "a correction keeps the corrected session's site"
+    );
 
     let original_now = tablet::summary(&ana, original).unwrap().unwrap();
     assert_eq!(original_now.attendees, 2, "the corrected session itself never changes");
@@ -231,7 +250,11 @@ fn a_session_delivered_while_its_record_still_said_closed_is_purged() {
     vault
         .device_store()
         .unwrap()
-        .put(outbox::DELIVERED_SESSIONS, &id.hyphenated().to_string(), &0i64.to_be_bytes())
+        .put(
+            outbox::DELIVERED_SESSIONS,
+            &id.hyphenated().to_string(),
+            &0i64.to_be_bytes(),
+        )
         .unwrap();
 
     let listed = tablet::list(&ana).unwrap();
@@ -242,7 +265,12 @@ fn a_session_delivered_while_its_record_still_said_closed_is_purged() {
     assert!(!pages.contains(person.as_bytes()));
     assert!(!pages.contains(b"under the bridge"));
     assert!(
-        vault.device_store().unwrap().keys(outbox::DELIVERED_SESSIONS).unwrap().is_empty(),
+        vault
+            .device_store()
+            .unwrap()
+            .keys(outbox::DELIVERED_SESSIONS)
+            .unwrap()
+            .is_empty(),
         "the mark goes once it is settled"
     );
 }

@@ -412,7 +412,10 @@ fn a_directory_without_the_marker_is_never_cleaned() {
     std::fs::write(&lookalike, b"someone else's").unwrap();
     let vault = fast_vault(dir.path(), ManualClock::new(START)).unwrap();
     assert!(!vault.status().unwrap().set_up);
-    assert!(lookalike.exists(), "not a directory this app set up: nothing is touched");
+    assert!(
+        lookalike.exists(),
+        "not a directory this app set up: nothing is touched"
+    );
 }
 
 fn interrupted_setup_is_cleaned_up(marker: &str) {

@@ -233,14 +233,6 @@ struct PrivateKeyFile {
     ciphertext: String,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KdfParamsFile {
-    memory_kib: u32,
-    iterations: u32,
-    parallelism: u32,
-}
-
 /// An Ed25519 signing key, decrypted. No `Debug`, no `Display`; dropped keys zeroize their
 /// PKCS#8 bytes (ring keeps its own copy of the seed inside the key pair).
 pub struct SigningKey {
@@ -304,58 +296,22 @@ impl SigningKey {
     }
 
     fn write_key_files_with(&self, private_path: &Path, passphrase: &str, params: &KdfParams) -> Result<PublicKeyFile> {
-        if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-            return Err(Error::invalid(
-                "passphrase",
-                format!("use at least {MIN_PASSPHRASE_CHARS} characters (a few words are easier to remember)"),
-            ));
-        }
-        let public_path = public_key_path(private_path);
-        for path in [private_path, public_path.as_path()] {
-            if path.exists() {
-                return Err(Error::invalid(
-                    "key",
-                    format!("{} exists already; a key file is never overwritten", path.display()),
-                ));
-            }
-        }
-        let salt: [u8; SALT_LEN] = crate::secret::random_array()?;
-        let nonce: [u8; 12] = crate::secret::random_array()?;
+        let public_path = check_new_key_files(private_path, passphrase)?;
         let public = self.public_key_file();
-        let wrapping_key = derive_wrapping_key(passphrase, &salt, params)?;
-        let mut sealed = self.pkcs8.to_vec();
-        wrapping_key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(aad(&public.public)),
-                &mut sealed,
-            )
-            .map_err(|_| Error::Internal("the key could not be encrypted".into()))?;
+        let sealed = seal_under_passphrase(&self.pkcs8, passphrase, params, &aad(&public.public))?;
         let file = PrivateKeyFile {
             scheme: SCHEME.into(),
             public: public.public.clone(),
             keyid: public.keyid.clone(),
             holder: public.holder.clone(),
             kdf: "argon2id".into(),
-            kdf_params: KdfParamsFile {
-                memory_kib: params.memory_kib,
-                iterations: params.iterations,
-                parallelism: params.parallelism,
-            },
-            salt: hex::encode(salt),
+            kdf_params: KdfParamsFile::of(params),
+            salt: sealed.salt,
             cipher: "chacha20-poly1305".into(),
-            nonce: hex::encode(nonce),
-            ciphertext: STANDARD.encode(&sealed),
+            nonce: sealed.nonce,
+            ciphertext: sealed.ciphertext,
         };
-        let mut private_json = serde_json::to_vec_pretty(&file).map_err(|error| Error::Internal(error.to_string()))?;
-        private_json.push(b'\n');
-        let mut public_json = serde_json::to_vec_pretty(&public).map_err(|error| Error::Internal(error.to_string()))?;
-        public_json.push(b'\n');
-        write_new_file(private_path, &private_json, 0o600)?;
-        if let Err(error) = write_new_file(&public_path, &public_json, 0o644) {
-            let _ = std::fs::remove_file(private_path);
-            return Err(error);
-        }
+        write_key_files(private_path, &file, &public_path, &public)?;
         Ok(public)
     }
 
@@ -367,45 +323,26 @@ impl SigningKey {
 
     fn load_with_policy(private_path: &Path, passphrase: &str, policy: &KdfPolicy) -> Result<SigningKey> {
         let file = read_private_key_file(private_path)?;
-        let params = KdfParams {
-            memory_kib: file.kdf_params.memory_kib,
-            iterations: file.kdf_params.iterations,
-            parallelism: file.kdf_params.parallelism,
+        let sealed = PassphraseSealed {
+            salt: file.salt,
+            nonce: file.nonce,
+            ciphertext: file.ciphertext,
         };
-        policy.check(&params)?;
-        let damaged = |what: &str| Error::KeyFileDamaged(format!("{}: {what}", private_path.display()));
-        let salt = hex::decode(&file.salt).map_err(|_| damaged("the salt is not hex"))?;
-        let nonce: [u8; 12] = hex::decode(&file.nonce)
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| damaged("the nonce is not 12 bytes of hex"))?;
-        let mut sealed = Zeroizing::new(
-            STANDARD
-                .decode(file.ciphertext.as_bytes())
-                .map_err(|_| damaged("the ciphertext is not base64"))?,
-        );
-        if salt.len() < 8 || salt.len() > 64 {
-            return Err(damaged("the salt has an unusual length"));
-        }
-        let wrapping_key = derive_wrapping_key(passphrase, &salt, &params)?;
-        let opened = wrapping_key
-            .open_in_place(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(aad(&file.public)),
-                &mut sealed,
-            )
-            .map_err(|_| {
-                Error::invalid(
-                    "passphrase",
-                    format!(
-                        "the passphrase does not open {} (or the file was altered)",
-                        private_path.display()
-                    ),
-                )
-            })?;
-        let key = Self::from_pkcs8(Zeroizing::new(opened.to_vec()), &file.holder)?;
+        let opened = open_under_passphrase(
+            &sealed,
+            &file.kdf_params.params(),
+            policy,
+            passphrase,
+            &aad(&file.public),
+            None,
+            private_path,
+        )?;
+        let key = Self::from_pkcs8(opened, &file.holder)?;
         if key.keyid != file.keyid || key.public_key_file().public != file.public {
-            return Err(damaged("the key inside is not the key the file names"));
+            return Err(Error::KeyFileDamaged(format!(
+                "{}: the key inside is not the key the file names",
+                private_path.display()
+            )));
         }
         Ok(key)
     }
@@ -463,6 +400,153 @@ fn aad(public_hex: &str) -> Vec<u8> {
     let mut aad = KEY_FILE_AAD.to_vec();
     aad.extend_from_slice(public_hex.as_bytes());
     aad
+}
+
+/// Argon2id parameters as a key file stores them (content signing keys and team keys alike).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KdfParamsFile {
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+}
+
+impl KdfParamsFile {
+    pub(crate) fn of(params: &KdfParams) -> KdfParamsFile {
+        KdfParamsFile {
+            memory_kib: params.memory_kib,
+            iterations: params.iterations,
+            parallelism: params.parallelism,
+        }
+    }
+
+    pub(crate) fn params(&self) -> KdfParams {
+        KdfParams {
+            memory_kib: self.memory_kib,
+            iterations: self.iterations,
+            parallelism: self.parallelism,
+        }
+    }
+}
+
+/// A secret encrypted under a passphrase as key files store it: Argon2id over the passphrase
+/// and a random salt gives a ChaCha20-Poly1305 key; `aad` binds the file's public names.
+pub(crate) struct PassphraseSealed {
+    /// Hex.
+    pub salt: String,
+    /// Hex, 12 bytes.
+    pub nonce: String,
+    /// Base64: the secret encrypted, with the 16-byte tag.
+    pub ciphertext: String,
+}
+
+/// Encrypts `secret` under `passphrase` (a fresh salt and nonce).
+pub(crate) fn seal_under_passphrase(
+    secret: &[u8],
+    passphrase: &str,
+    params: &KdfParams,
+    aad: &[u8],
+) -> Result<PassphraseSealed> {
+    let salt: [u8; SALT_LEN] = crate::secret::random_array()?;
+    let nonce: [u8; 12] = crate::secret::random_array()?;
+    let wrapping_key = derive_wrapping_key(passphrase, &salt, params)?;
+    // Room for the tag from the start: no reallocation leaves a copy of the secret behind.
+    let mut sealed = Zeroizing::new(Vec::with_capacity(secret.len() + CHACHA20_POLY1305.tag_len()));
+    sealed.extend_from_slice(secret);
+    wrapping_key
+        .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut *sealed)
+        .map_err(|_| Error::Internal("the key could not be encrypted".into()))?;
+    Ok(PassphraseSealed {
+        salt: hex::encode(salt),
+        nonce: hex::encode(nonce),
+        ciphertext: STANDARD.encode(&*sealed),
+    })
+}
+
+/// Decrypts what [`seal_under_passphrase`] made, after checking `params` against `policy`.
+/// `secret_len`: the length the secret must have, if fixed. A wrong passphrase (or an altered
+/// file) is an `InvalidInput` on `passphrase`; a malformed file is `KeyFileDamaged`.
+pub(crate) fn open_under_passphrase(
+    sealed: &PassphraseSealed,
+    params: &KdfParams,
+    policy: &KdfPolicy,
+    passphrase: &str,
+    aad: &[u8],
+    secret_len: Option<usize>,
+    private_path: &Path,
+) -> Result<Zeroizing<Vec<u8>>> {
+    policy.check(params)?;
+    let damaged = |what: &str| Error::KeyFileDamaged(format!("{}: {what}", private_path.display()));
+    let salt = hex::decode(&sealed.salt).map_err(|_| damaged("the salt is not hex"))?;
+    if salt.len() < 8 || salt.len() > 64 {
+        return Err(damaged("the salt has an unusual length"));
+    }
+    let nonce: [u8; 12] = hex::decode(&sealed.nonce)
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| damaged("the nonce is not 12 bytes of hex"))?;
+    let mut ciphertext = Zeroizing::new(
+        STANDARD
+            .decode(sealed.ciphertext.as_bytes())
+            .map_err(|_| damaged("the ciphertext is not base64"))?,
+    );
+    if secret_len.is_some_and(|len| ciphertext.len() != len + CHACHA20_POLY1305.tag_len()) {
+        return Err(damaged("the ciphertext does not have the length of the key it holds"));
+    }
+    let wrapping_key = derive_wrapping_key(passphrase, &salt, params)?;
+    let opened = wrapping_key
+        .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut ciphertext)
+        .map_err(|_| {
+            Error::invalid(
+                "passphrase",
+                format!(
+                    "the passphrase does not open {} (or the file was altered)",
+                    private_path.display()
+                ),
+            )
+        })?;
+    Ok(Zeroizing::new(opened.to_vec()))
+}
+
+/// Before a new key is made: the passphrase is long enough, and neither `KEY` nor `KEY.pub`
+/// exists (a key file is never overwritten). Returns the public key's path.
+pub(crate) fn check_new_key_files(private_path: &Path, passphrase: &str) -> Result<PathBuf> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(Error::invalid(
+            "passphrase",
+            format!("use at least {MIN_PASSPHRASE_CHARS} characters (a few words are easier to remember)"),
+        ));
+    }
+    let public_path = public_key_path(private_path);
+    for path in [private_path, public_path.as_path()] {
+        if path.exists() {
+            return Err(Error::invalid(
+                "key",
+                format!("{} exists already; a key file is never overwritten", path.display()),
+            ));
+        }
+    }
+    Ok(public_path)
+}
+
+/// Writes `KEY` (mode 0600) and `KEY.pub` (0644) as pretty JSON; if the second cannot be
+/// written, the first is removed again.
+pub(crate) fn write_key_files(
+    private_path: &Path,
+    private: &impl Serialize,
+    public_path: &Path,
+    public: &impl Serialize,
+) -> Result<()> {
+    let mut private_json = serde_json::to_vec_pretty(private).map_err(|error| Error::Internal(error.to_string()))?;
+    private_json.push(b'\n');
+    let mut public_json = serde_json::to_vec_pretty(public).map_err(|error| Error::Internal(error.to_string()))?;
+    public_json.push(b'\n');
+    write_new_file(private_path, &private_json, 0o600)?;
+    if let Err(error) = write_new_file(public_path, &public_json, 0o644) {
+        let _ = std::fs::remove_file(private_path);
+        return Err(error);
+    }
+    Ok(())
 }
 
 pub(crate) fn derive_wrapping_key(passphrase: &str, salt: &[u8], params: &KdfParams) -> Result<LessSafeKey> {

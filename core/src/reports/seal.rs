@@ -186,8 +186,7 @@ struct Parsed<'a> {
 
 fn parse(kind: SealKind, sealed: &[u8]) -> Result<Parsed<'_>> {
     let noun = kind.noun();
-    let unreadable =
-        |why: &str| Error::invalid(noun, format!("this is not a sealed Corridor {noun} ({why})"));
+    let unreadable = |why: &str| Error::invalid(noun, format!("this is not a sealed Corridor {noun} ({why})"));
     let magic = kind.magic();
     if sealed.len() > MAX_SEALED_REPORT_LEN {
         return Err(unreadable("too large"));
@@ -275,7 +274,12 @@ pub fn open_as(kind: SealKind, sealed: &[u8], key: &TeamPrivateKey) -> Result<Ve
     let end = LENGTH_PREFIX_LEN
         .checked_add(len)
         .filter(|end| *end <= padded.len())
-        .ok_or_else(|| Error::invalid(noun, format!("the {noun} opened but its length is wrong (a faulty sender)")))?;
+        .ok_or_else(|| {
+            Error::invalid(
+                noun,
+                format!("the {noun} opened but its length is wrong (a faulty sender)"),
+            )
+        })?;
     if padded[end..].iter().any(|byte| *byte != 0) {
         return Err(Error::invalid(
             noun,

@@ -13,16 +13,15 @@
 
 use std::path::Path;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use hpke::{Deserializable, Kem as _, Serializable};
-use ring::aead::{Aad, Nonce, CHACHA20_POLY1305};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::content::metadata::TeamKey;
-use crate::content::signing::{derive_wrapping_key, read_small_file, write_new_file};
-use crate::content::signing::{is_hex_32, public_key_path, KEY_FILE_KDF, MIN_PASSPHRASE_CHARS};
+use crate::content::signing::{
+    check_new_key_files, is_hex_32, open_under_passphrase, read_small_file, seal_under_passphrase, write_key_files,
+    KdfParamsFile, PassphraseSealed, KEY_FILE_KDF,
+};
 use crate::error::{Error, Result};
 use crate::kdf::{KdfParams, KdfPolicy};
 
@@ -34,7 +33,6 @@ pub const TEAM_KEY_SCHEME: &str = "hpke-x25519";
 /// The longest key id (bytes): the same rule the safety document's checks apply.
 pub const MAX_KEY_ID_LEN: usize = 64;
 const KEY_FILE_AAD: &[u8] = b"corridor/team-key/v1\0";
-const SALT_LEN: usize = 16;
 
 /// Whether `key_id` may name a team key: not blank, at most 64 bytes, no control characters
 /// (what `content::verify` accepts in a safety document).
@@ -133,14 +131,6 @@ struct PrivateKeyFile {
     ciphertext: String,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KdfParamsFile {
-    memory_kib: u32,
-    iterations: u32,
-    parallelism: u32,
-}
-
 impl TeamPrivateKey {
     /// A fresh key pair (RFC 9180 DeriveKeyPair over 32 bytes from the system's CSPRNG).
     pub fn generate(key_id: &str) -> Result<TeamPrivateKey> {
@@ -201,62 +191,23 @@ impl TeamPrivateKey {
     }
 
     fn write_with(&self, private_path: &Path, passphrase: &str, params: &KdfParams) -> Result<()> {
-        if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-            return Err(Error::invalid(
-                "passphrase",
-                format!("use at least {MIN_PASSPHRASE_CHARS} characters (a few words are easier to remember)"),
-            ));
-        }
-        let public_path = public_key_path(private_path);
-        for path in [private_path, public_path.as_path()] {
-            if path.exists() {
-                return Err(Error::invalid(
-                    "key",
-                    format!("{} exists already; a key file is never overwritten", path.display()),
-                ));
-            }
-        }
-        let salt: [u8; SALT_LEN] = crate::secret::random_array()?;
-        let nonce: [u8; 12] = crate::secret::random_array()?;
+        let public_path = check_new_key_files(private_path, passphrase)?;
         let public_hex = hex::encode(self.public);
-        let wrapping_key = derive_wrapping_key(passphrase, &salt, params)?;
-        // 32 bytes of secret, then room for the tag: no reallocation leaves a copy behind.
-        let mut sealed = Zeroizing::new(Vec::with_capacity(32 + CHACHA20_POLY1305.tag_len()));
-        sealed.resize(32, 0);
-        self.secret.write_exact(&mut sealed[..32]);
-        wrapping_key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(aad(&self.key_id, &public_hex)),
-                &mut *sealed,
-            )
-            .map_err(|_| Error::Internal("the key could not be encrypted".into()))?;
+        let mut secret = Zeroizing::new([0u8; 32]);
+        self.secret.write_exact(&mut secret[..]);
+        let sealed = seal_under_passphrase(&*secret, passphrase, params, &aad(&self.key_id, &public_hex))?;
         let file = PrivateKeyFile {
             scheme: TEAM_KEY_SCHEME.into(),
             key_id: self.key_id.clone(),
             x25519_public: public_hex,
             kdf: "argon2id".into(),
-            kdf_params: KdfParamsFile {
-                memory_kib: params.memory_kib,
-                iterations: params.iterations,
-                parallelism: params.parallelism,
-            },
-            salt: hex::encode(salt),
+            kdf_params: KdfParamsFile::of(params),
+            salt: sealed.salt,
             cipher: "chacha20-poly1305".into(),
-            nonce: hex::encode(nonce),
-            ciphertext: STANDARD.encode(&*sealed),
+            nonce: sealed.nonce,
+            ciphertext: sealed.ciphertext,
         };
-        let mut private_json = serde_json::to_vec_pretty(&file).map_err(|error| Error::Internal(error.to_string()))?;
-        private_json.push(b'\n');
-        let mut public_json = serde_json::to_vec_pretty(&self.public().to_metadata())
-            .map_err(|error| Error::Internal(error.to_string()))?;
-        public_json.push(b'\n');
-        write_new_file(private_path, &private_json, 0o600)?;
-        if let Err(error) = write_new_file(&public_path, &public_json, 0o644) {
-            let _ = std::fs::remove_file(private_path);
-            return Err(error);
-        }
-        Ok(())
+        write_key_files(private_path, &file, &public_path, &self.public().to_metadata())
     }
 
     /// Opens `path` with `passphrase`. A wrong passphrase (or an altered file) is an
@@ -268,49 +219,25 @@ impl TeamPrivateKey {
 
     fn load_with_policy(private_path: &Path, passphrase: &str, policy: &KdfPolicy) -> Result<TeamPrivateKey> {
         let file = read_private_key_file(private_path)?;
-        let params = KdfParams {
-            memory_kib: file.kdf_params.memory_kib,
-            iterations: file.kdf_params.iterations,
-            parallelism: file.kdf_params.parallelism,
-        };
-        policy.check(&params)?;
         let damaged = |what: &str| Error::KeyFileDamaged(format!("{}: {what}", private_path.display()));
         if !is_valid_key_id(&file.key_id) || !is_hex_32(&file.x25519_public) {
             return Err(damaged("its key id or public key is not valid"));
         }
-        let salt = hex::decode(&file.salt).map_err(|_| damaged("the salt is not hex"))?;
-        if salt.len() < 8 || salt.len() > 64 {
-            return Err(damaged("the salt has an unusual length"));
-        }
-        let nonce: [u8; 12] = hex::decode(&file.nonce)
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| damaged("the nonce is not 12 bytes of hex"))?;
-        let mut sealed = Zeroizing::new(
-            STANDARD
-                .decode(file.ciphertext.as_bytes())
-                .map_err(|_| damaged("the ciphertext is not base64"))?,
-        );
-        if sealed.len() != 32 + CHACHA20_POLY1305.tag_len() {
-            return Err(damaged("the ciphertext is not an encrypted X25519 key"));
-        }
-        let wrapping_key = derive_wrapping_key(passphrase, &salt, &params)?;
-        let opened = wrapping_key
-            .open_in_place(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(aad(&file.key_id, &file.x25519_public)),
-                &mut sealed,
-            )
-            .map_err(|_| {
-                Error::invalid(
-                    "passphrase",
-                    format!(
-                        "the passphrase does not open {} (or the file was altered)",
-                        private_path.display()
-                    ),
-                )
-            })?;
-        let key = Self::from_secret_bytes(&file.key_id, opened)?;
+        let sealed = PassphraseSealed {
+            salt: file.salt,
+            nonce: file.nonce,
+            ciphertext: file.ciphertext,
+        };
+        let opened = open_under_passphrase(
+            &sealed,
+            &file.kdf_params.params(),
+            policy,
+            passphrase,
+            &aad(&file.key_id, &file.x25519_public),
+            Some(32),
+            private_path,
+        )?;
+        let key = Self::from_secret_bytes(&file.key_id, &opened)?;
         if hex::encode(key.public) != file.x25519_public {
             return Err(damaged("the key inside is not the key the file names"));
         }
@@ -363,6 +290,7 @@ fn aad(key_id: &str, public_hex: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::signing::public_key_path;
 
     const FAST: KdfParams = KdfParams {
         memory_kib: 64,

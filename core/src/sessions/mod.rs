@@ -15,4 +15,7 @@ pub mod tablet;
 pub mod upload;
 
 pub use tablet::{EducatorStats, SessionDetail, SessionState, SessionSummary, SyncOutcome};
-pub use upload::{AgeBand, Attendee, Commodity, CommodityCount, Gender, QuizResult, Referral, Service, SessionKind, SessionUpload, WalkIns};
+pub use upload::{
+    AgeBand, Attendee, Commodity, CommodityCount, Gender, QuizResult, Referral, Service, SessionKind, SessionUpload,
+    WalkIns,
+};

@@ -21,8 +21,7 @@ use zeroize::Zeroizing;
 
 use super::upload::{
     canonical_code, programme_month, AgeBand, Attendee, Commodity, CommodityCount, Gender, QuizResult, Referral,
-    Service, SessionKind, SessionUpload, WalkIns, MAX_ATTENDEES, MAX_COUNT, MAX_LINES, MAX_NOTES_CHARS,
-    UPLOAD_VERSION,
+    Service, SessionKind, SessionUpload, WalkIns, MAX_ATTENDEES, MAX_COUNT, MAX_LINES, MAX_NOTES_CHARS, UPLOAD_VERSION,
 };
 use crate::content::library;
 use crate::error::{Error, Result};
@@ -209,9 +208,11 @@ fn open_id(connection: &Connection) -> Result<Option<String>> {
 
 fn require_open(connection: &Connection) -> Result<(String, bool)> {
     let row: Option<(String, Option<String>)> = connection
-        .query_row("SELECT id, corrects FROM edu_sessions WHERE state = 'open'", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
+        .query_row(
+            "SELECT id, corrects FROM edu_sessions WHERE state = 'open'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
         .optional()?;
     row.map(|(id, corrects)| (id, corrects.is_some())).ok_or_else(|| {
         Error::invalid(
@@ -293,7 +294,14 @@ pub fn correct(session: &Session, corrects: Uuid) -> Result<Uuid> {
             "INSERT INTO edu_sessions (id, corrects, kind, site, started_at, state, modules, walk_ins,
                                        commodities, referrals, quiz, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, 'open', '[]', '[]', '[]', '[]', '[]', ?6)",
-            params![id.hyphenated().to_string(), corrects.hyphenated().to_string(), kind, site, started_at, now],
+            params![
+                id.hyphenated().to_string(),
+                corrects.hyphenated().to_string(),
+                kind,
+                site,
+                started_at,
+                now
+            ],
         )?;
         Ok(())
     })?;
@@ -385,14 +393,20 @@ pub fn remove_attendee(session: &Session, code: &str) -> Result<()> {
         )?;
         if deleted == 0 {
             if !correction {
-                return Err(Error::invalid("code", "this client code is not recorded in this session"));
+                return Err(Error::invalid(
+                    "code",
+                    "this client code is not recorded in this session",
+                ));
             }
             let inserted = connection.execute(
                 "INSERT OR IGNORE INTO edu_attendees (session_id, code, removed, added_at) VALUES (?1, ?2, 1, ?3)",
                 params![id, code.as_str(), now],
             )?;
             if inserted == 0 {
-                return Err(Error::invalid("code", "this correction already removes this client code"));
+                return Err(Error::invalid(
+                    "code",
+                    "this correction already removes this client code",
+                ));
             }
         }
         touch(connection, &id, now)?;
@@ -402,16 +416,15 @@ pub fn remove_attendee(session: &Session, code: &str) -> Result<()> {
 }
 
 fn touch(connection: &Connection, id: &str, now: i64) -> Result<()> {
-    connection.execute("UPDATE edu_sessions SET updated_at = ?2 WHERE id = ?1", params![id, now])?;
+    connection.execute(
+        "UPDATE edu_sessions SET updated_at = ?2 WHERE id = ?1",
+        params![id, now],
+    )?;
     Ok(())
 }
 
 /// Reads one JSON column of the open record, changes it with `change`, writes it back.
-fn change_open<T, R>(
-    session: &Session,
-    column: &str,
-    change: impl FnOnce(&mut T, bool) -> Result<R>,
-) -> Result<R>
+fn change_open<T, R>(session: &Session, column: &str, change: impl FnOnce(&mut T, bool) -> Result<R>) -> Result<R>
 where
     T: Serialize + for<'de> Deserialize<'de>,
 {
@@ -419,10 +432,11 @@ where
     let now = now(session);
     session.with_connection(|connection| {
         let (id, correction) = require_open(connection)?;
-        let text: String =
-            connection.query_row(&format!("SELECT {column} FROM edu_sessions WHERE id = ?1"), [&id], |row| {
-                row.get(0)
-            })?;
+        let text: String = connection.query_row(
+            &format!("SELECT {column} FROM edu_sessions WHERE id = ?1"),
+            [&id],
+            |row| row.get(0),
+        )?;
         let mut value: T = from_json(&text)?;
         let result = change(&mut value, correction)?;
         connection.execute(
@@ -437,7 +451,10 @@ where
 /// never falls below zero (a count typed too high is taken back with a negative amount).
 fn add_count(total: &mut i64, count: i64, correction: bool, field: &'static str) -> Result<()> {
     if count == 0 || !(-MAX_COUNT..=MAX_COUNT).contains(&count) {
-        return Err(Error::invalid(field, format!("a count is 1 to {MAX_COUNT} (or -1 to -{MAX_COUNT} to take back)")));
+        return Err(Error::invalid(
+            field,
+            format!("a count is 1 to {MAX_COUNT} (or -1 to -{MAX_COUNT} to take back)"),
+        ));
     }
     let new = *total + count;
     if !(-MAX_COUNT..=MAX_COUNT).contains(&new) {
@@ -457,7 +474,10 @@ fn add_count(total: &mut i64, count: i64, correction: bool, field: &'static str)
 /// line's new count.
 pub fn walk_ins(session: &Session, gender: Gender, age_band: AgeBand, count: i64) -> Result<i64> {
     change_open(session, "walk_ins", |lines: &mut Vec<WalkIns>, correction| {
-        let index = match lines.iter().position(|line| line.gender == gender && line.age_band == age_band) {
+        let index = match lines
+            .iter()
+            .position(|line| line.gender == gender && line.age_band == age_band)
+        {
             Some(index) => index,
             None => {
                 lines.push(WalkIns {
@@ -499,7 +519,10 @@ pub fn refer(session: &Session, service: Service, clinic: &str) -> Result<()> {
     check_site(session, "clinic", clinic)?;
     change_open(session, "referrals", |lines: &mut Vec<Referral>, _| {
         if lines.len() >= MAX_LINES {
-            return Err(Error::invalid("referrals", format!("at most {MAX_LINES} referrals in one session")));
+            return Err(Error::invalid(
+                "referrals",
+                format!("at most {MAX_LINES} referrals in one session"),
+            ));
         }
         lines.push(Referral {
             service,
@@ -696,9 +719,8 @@ fn build_upload(connection: &Connection, id: &str, now: i64) -> Result<SessionUp
         },
     )?;
     let (corrects, kind, site, started_at, closed_at, modules, walk_ins, commodities, referrals, quiz, notes) = row;
-    let mut statement = connection.prepare(
-        "SELECT code, gender, age_band, removed FROM edu_attendees WHERE session_id = ?1 ORDER BY rowid",
-    )?;
+    let mut statement = connection
+        .prepare("SELECT code, gender, age_band, removed FROM edu_attendees WHERE session_id = ?1 ORDER BY rowid")?;
     let mut attendees = Vec::new();
     let mut removed_attendees = Vec::new();
     let rows = statement.query_map([id], |row| {
@@ -716,7 +738,9 @@ fn build_upload(connection: &Connection, id: &str, now: i64) -> Result<SessionUp
         } else {
             attendees.push(Attendee {
                 code,
-                gender: gender.map(|text| Gender::parse(&text).ok_or(Error::DatabaseDamaged)).transpose()?,
+                gender: gender
+                    .map(|text| Gender::parse(&text).ok_or(Error::DatabaseDamaged))
+                    .transpose()?,
                 age_band: age_band
                     .map(|text| AgeBand::parse(&text).ok_or(Error::DatabaseDamaged))
                     .transpose()?,
@@ -1096,9 +1120,13 @@ pub async fn sync(session: &Session, client: &HubClient) -> Result<SyncOutcome> 
         if round > 0 && queued_now == 0 {
             break;
         }
-        let drained =
-            outbox::drain(session.vault().device_store()?, client, outbox::DrainOptions::default(), &mut |_, _| {})
-                .await?;
+        let drained = outbox::drain(
+            session.vault().device_store()?,
+            client,
+            outbox::DrainOptions::default(),
+            &mut |_, _| {},
+        )
+        .await?;
         outcome.refused = drained.refused;
         let sent = settle_delivered(session)?;
         outcome.sent += sent;

@@ -340,7 +340,10 @@ impl SessionUpload {
         if self.version != UPLOAD_VERSION {
             return Err(Error::invalid(
                 "session",
-                format!("upload format {} is not known here (this is {UPLOAD_VERSION})", self.version),
+                format!(
+                    "upload format {} is not known here (this is {UPLOAD_VERSION})",
+                    self.version
+                ),
             ));
         }
         let correction = self.is_correction();
@@ -352,13 +355,19 @@ impl SessionUpload {
         }
         programme_month(self.started_at)?;
         if self.started_at < 1_500_000_000 || self.started_at > now.saturating_add(86_400) {
-            return Err(Error::invalid("started_at", "the session's date is not plausible; check the clock"));
+            return Err(Error::invalid(
+                "started_at",
+                "the session's date is not plausible; check the clock",
+            ));
         }
         if self.closed_at < self.started_at {
             return Err(Error::invalid("closed_at", "a session cannot close before it started"));
         }
         if self.modules.len() > MAX_LINES || self.referrals.len() > MAX_LINES || self.quiz.len() > MAX_LINES {
-            return Err(Error::invalid("session", format!("at most {MAX_LINES} modules, referrals or quiz lines")));
+            return Err(Error::invalid(
+                "session",
+                format!("at most {MAX_LINES} modules, referrals or quiz lines"),
+            ));
         }
         let mut modules = HashSet::new();
         for module in &self.modules {
@@ -381,7 +390,10 @@ impl SessionUpload {
                 return Err(Error::invalid("code", "a client code is sent in its canonical form"));
             }
             if !codes.insert(attendee.code.as_str()) {
-                return Err(Error::invalid("code", "the same client code is recorded twice in this session"));
+                return Err(Error::invalid(
+                    "code",
+                    "the same client code is recorded twice in this session",
+                ));
             }
         }
         if !self.removed_attendees.is_empty() && !correction {
@@ -396,7 +408,10 @@ impl SessionUpload {
                 return Err(Error::invalid("code", "a client code is sent in its canonical form"));
             }
             if codes.contains(code.as_str()) || !removed.insert(code.as_str()) {
-                return Err(Error::invalid("code", "a client code is both added and removed, or removed twice"));
+                return Err(Error::invalid(
+                    "code",
+                    "a client code is both added and removed, or removed twice",
+                ));
             }
         }
         let mut walk_in_groups = HashSet::new();

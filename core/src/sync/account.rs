@@ -125,7 +125,9 @@ pub fn intake_key(store: &DeviceStore) -> Result<Option<TeamPublicKey>> {
         return Ok(None);
     };
     let key: TeamKey = serde_json::from_slice(&bytes).map_err(|_| Error::DatabaseDamaged)?;
-    TeamPublicKey::from_metadata(&key).map(Some).map_err(|_| Error::DatabaseDamaged)
+    TeamPublicKey::from_metadata(&key)
+        .map(Some)
+        .map_err(|_| Error::DatabaseDamaged)
 }
 
 /// The stored token, if the device is logged in.
