@@ -906,31 +906,22 @@ pub fn renew(repo: &Path, days: Option<u32>, renew_root: bool) -> Result<RenewRe
     };
     let mut writes = Vec::new();
     if renew_root {
-        let mut next = root.value.clone();
-        next.version = next_version(next.version)?;
-        next.signed_at = signed_at;
-        next.expires = expiry(signed_at, days.unwrap_or(DEFAULT_ROOT_DAYS))?;
-        report.root_version = Some(next.version);
-        report.expires.insert(MetadataKind::Root, next.expires);
-        writes.push((MetadataKind::Root, unsigned(&next)?));
+        let days = days.unwrap_or(DEFAULT_ROOT_DAYS);
+        report.root_version = Some(renewed(
+            root.value.clone(),
+            signed_at,
+            days,
+            &mut report.expires,
+            &mut writes,
+        )?);
     }
     if let Some(file) = catalog {
-        let mut next = file.value;
-        next.version = next_version(next.version)?;
-        next.signed_at = signed_at;
-        next.expires = expiry(signed_at, days.unwrap_or(DEFAULT_CATALOG_DAYS))?;
-        report.catalog_version = Some(next.version);
-        report.expires.insert(MetadataKind::Catalog, next.expires);
-        writes.push((MetadataKind::Catalog, unsigned(&next)?));
+        let days = days.unwrap_or(DEFAULT_CATALOG_DAYS);
+        report.catalog_version = Some(renewed(file.value, signed_at, days, &mut report.expires, &mut writes)?);
     }
     if let Some(file) = safety {
-        let mut next = file.value;
-        next.version = next_version(next.version)?;
-        next.signed_at = signed_at;
-        next.expires = expiry(signed_at, days.unwrap_or(DEFAULT_SAFETY_DAYS))?;
-        report.safety_version = Some(next.version);
-        report.expires.insert(MetadataKind::Safety, next.expires);
-        writes.push((MetadataKind::Safety, unsigned(&next)?));
+        let days = days.unwrap_or(DEFAULT_SAFETY_DAYS);
+        report.safety_version = Some(renewed(file.value, signed_at, days, &mut report.expires, &mut writes)?);
     }
     if writes.is_empty() {
         return Err(Error::invalid(
@@ -1469,21 +1460,51 @@ struct MetadataFile<T> {
 trait Versioned {
     fn version(&self) -> u64;
 }
-impl Versioned for Root {
-    fn version(&self) -> u64 {
-        self.version
-    }
+
+/// A document `renew` can give a new version, signing time and expiry.
+trait Renewable: Versioned + Serialize {
+    const KIND: MetadataKind;
+    fn restamp(&mut self, version: u64, signed_at: i64, expires: i64);
 }
-impl Versioned for Catalog {
-    fn version(&self) -> u64 {
-        self.version
-    }
+
+/// The next version of `next`, signed at `signed_at` and valid for `days`: its unsigned
+/// envelope goes to `writes`, its expiry to `expires`; returns the new version.
+fn renewed<T: Renewable>(
+    mut next: T,
+    signed_at: i64,
+    days: u32,
+    expires: &mut BTreeMap<MetadataKind, i64>,
+    writes: &mut Vec<(MetadataKind, Envelope)>,
+) -> Result<u64> {
+    let version = next_version(next.version())?;
+    let until = expiry(signed_at, days)?;
+    next.restamp(version, signed_at, until);
+    expires.insert(T::KIND, until);
+    writes.push((T::KIND, unsigned(&next)?));
+    Ok(version)
 }
-impl Versioned for Safety {
-    fn version(&self) -> u64 {
-        self.version
-    }
+
+macro_rules! metadata_document {
+    ($($type:ty => $kind:ident),*) => {$(
+        impl Versioned for $type {
+            fn version(&self) -> u64 {
+                self.version
+            }
+        }
+
+        impl Renewable for $type {
+            const KIND: MetadataKind = MetadataKind::$kind;
+
+            fn restamp(&mut self, version: u64, signed_at: i64, expires: i64) {
+                self.version = version;
+                self.signed_at = signed_at;
+                self.expires = expires;
+            }
+        }
+    )*};
 }
+
+metadata_document!(Root => Root, Catalog => Catalog, Safety => Safety);
 
 struct Staged {
     root: Option<MetadataFile<Root>>,
