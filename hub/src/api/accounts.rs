@@ -22,18 +22,16 @@ use corridor_core::sync::wire::{
 use zeroize::Zeroizing;
 
 use super::{
-    authenticate, json_response, parse_json, rate_limit, rate_limited, require_empty_body, run_write, unix_now,
-    AppState,
+    authenticate, bodiless_write, json_response, parse_json, rate_limit, rate_limited, run_write, unix_now, AppState,
 };
 use crate::auth;
 use crate::error::{ApiError, HubError};
-use crate::idempotency::{fingerprint, key_of, read_body};
-use crate::store::{IdempotencyRecord, NewToken, WriteOp};
+use crate::idempotency::read_body;
+use crate::store::{NewToken, WriteOp};
 
 const REVOKE_ROUTE: &str = "POST /v1/admin/tokens/{token_id}/revoke";
 /// A login body holds a username, a password and a label: a few hundred bytes.
 const LOGIN_BODY_CAP: usize = 16 * 1024;
-const EMPTY_BODY_CAP: usize = 1024;
 
 fn wrong_credentials() -> ApiError {
     ApiError::new(
@@ -158,17 +156,14 @@ pub(super) async fn revoke_token(
     if token_id.is_empty() || token_id.len() > 64 || !token_id.bytes().all(|byte| byte.is_ascii_hexdigit()) {
         return Err(ApiError::not_found());
     }
-    let key = key_of(&headers)?;
-    let scope = caller.scope();
-    let _in_flight = state.in_flight.enter(&scope, REVOKE_ROUTE, key)?;
-    let bytes = read_body(body, EMPTY_BODY_CAP).await?;
-    require_empty_body(&bytes)?;
-    let record = IdempotencyRecord {
-        scope,
-        route: REVOKE_ROUTE,
-        key,
-        fingerprint: fingerprint(&[token_id.as_bytes()], &bytes),
-        now: unix_now(),
-    };
+    let (_in_flight, record) = bodiless_write(
+        &state,
+        caller.scope(),
+        &headers,
+        body,
+        REVOKE_ROUTE,
+        token_id.as_bytes(),
+    )
+    .await?;
     run_write(&state, record, WriteOp::RevokeToken { token_id }).await
 }

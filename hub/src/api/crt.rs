@@ -11,15 +11,12 @@ use base64::Engine;
 use corridor_core::sync::wire::{codes, InboxPage, Role, Uuid, MAX_INBOX_PAGE};
 use serde::Deserialize;
 
-use super::{authenticate, json_response, path_uuid, require_empty_body, run_write, unix_now, AppState};
+use super::{authenticate, bodiless_write, json_response, path_uuid, run_write, AppState};
 use crate::error::ApiError;
-use crate::idempotency::{fingerprint, key_of, read_body};
-use crate::store::{IdempotencyRecord, InboxQuery, SealedLookup, WriteOp};
+use crate::store::{InboxQuery, SealedLookup, WriteOp};
 
 const ACK_ROUTE: &str = "POST /v1/crt/reports/{report_id}/ack";
 const DEFAULT_PAGE: u32 = 100;
-/// An acknowledgement's body is empty or `{}`.
-const ACK_BODY_CAP: usize = 1024;
 
 #[derive(Deserialize)]
 pub(super) struct InboxParams {
@@ -126,18 +123,8 @@ pub(super) async fn acknowledge(
     let caller = authenticate(&state, &headers).await?;
     caller.require_role(Role::Crt)?;
     let report_id = path_uuid(path)?;
-    let key = key_of(&headers)?;
-    let scope = caller.scope();
-    let _in_flight = state.in_flight.enter(&scope, ACK_ROUTE, key)?;
-    let bytes = read_body(body, ACK_BODY_CAP).await?;
-    require_empty_body(&bytes)?;
-    let record = IdempotencyRecord {
-        scope,
-        route: ACK_ROUTE,
-        key,
-        fingerprint: fingerprint(&[report_id.as_bytes()], &bytes),
-        now: unix_now(),
-    };
+    let (_in_flight, record) =
+        bodiless_write(&state, caller.scope(), &headers, body, ACK_ROUTE, report_id.as_bytes()).await?;
     let op = WriteOp::AckReport {
         report_id,
         sites: caller.sites,

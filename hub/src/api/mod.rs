@@ -200,6 +200,34 @@ pub(crate) fn path_uuid(path: Result<Path<String>, PathRejection>) -> Result<Uui
     Uuid::parse_str(&text).map_err(|_| ApiError::not_found())
 }
 
+/// The most a body that must say nothing may be (whitespace or `{}`) before it is refused.
+const EMPTY_BODY_CAP: usize = 1024;
+
+/// A write whose request says nothing but its path (revoke a token, acknowledge a report): the
+/// Idempotency-Key, the in-flight mark (the caller holds the guard until it answers), an empty
+/// body, and the record fingerprinted on `id`.
+pub(crate) async fn bodiless_write(
+    state: &AppState,
+    scope: String,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    route: &'static str,
+    id: &[u8],
+) -> Result<(crate::idempotency::InFlightGuard, IdempotencyRecord), ApiError> {
+    let key = crate::idempotency::key_of(headers)?;
+    let guard = state.in_flight.enter(&scope, route, key)?;
+    let bytes = crate::idempotency::read_body(body, EMPTY_BODY_CAP).await?;
+    require_empty_body(&bytes)?;
+    let record = IdempotencyRecord {
+        scope,
+        route,
+        key,
+        fingerprint: crate::idempotency::fingerprint(&[id], &bytes),
+        now: unix_now(),
+    };
+    Ok((guard, record))
+}
+
 /// A body that must say nothing: empty, or an empty JSON object.
 pub(crate) fn require_empty_body(bytes: &[u8]) -> Result<(), ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
