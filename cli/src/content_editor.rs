@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use corridor_core::content::repo::{self, Progress};
 use corridor_core::content::signing::{public_key_path, MetadataKind, PublicKeyFile};
 use corridor_core::content::verify::date;
@@ -33,20 +33,8 @@ pub enum EditorCommand {
     /// keys and thresholds (then `content sign` by a threshold of the editors, and `publish`).
     InitRepo {
         repo: PathBuf,
-        /// The editors' public keys (KEY.pub), comma-separated.
-        #[arg(long, value_name = "A.pub,B.pub,...", value_delimiter = ',', required = true)]
-        keys: Vec<PathBuf>,
-        /// How many distinct editors must sign the root and every catalog.
-        #[arg(long)]
-        threshold: u32,
-        /// The safety role's public keys (sites and Crisis Response Team keys); never an editor's.
-        #[arg(long, value_name = "D.pub,E.pub,...", value_delimiter = ',', required = true)]
-        safety_keys: Vec<PathBuf>,
-        #[arg(long)]
-        safety_threshold: u32,
-        /// How long the root is valid.
-        #[arg(long, value_name = "DAYS", default_value_t = repo::DEFAULT_ROOT_DAYS)]
-        expires_days: u32,
+        #[command(flatten)]
+        root: RootKeys,
     },
     /// The repository's root: its keys and thresholds.
     Root {
@@ -100,17 +88,28 @@ pub enum RootCommand {
     Rotate {
         #[arg(long)]
         repo: PathBuf,
-        #[arg(long, value_name = "A.pub,B.pub,...", value_delimiter = ',', required = true)]
-        keys: Vec<PathBuf>,
-        #[arg(long)]
-        threshold: u32,
-        #[arg(long, value_name = "D.pub,E.pub,...", value_delimiter = ',', required = true)]
-        safety_keys: Vec<PathBuf>,
-        #[arg(long)]
-        safety_threshold: u32,
-        #[arg(long, value_name = "DAYS", default_value_t = repo::DEFAULT_ROOT_DAYS)]
-        expires_days: u32,
+        #[command(flatten)]
+        root: RootKeys,
     },
+}
+
+/// What a root says: the editors' and the safety role's keys, their thresholds, its validity.
+#[derive(Args)]
+pub struct RootKeys {
+    /// The editors' public keys (KEY.pub), comma-separated.
+    #[arg(long, value_name = "A.pub,B.pub,...", value_delimiter = ',', required = true)]
+    keys: Vec<PathBuf>,
+    /// How many distinct editors must sign the root and every catalog.
+    #[arg(long)]
+    threshold: u32,
+    /// The safety role's public keys (sites and Crisis Response Team keys); never an editor's.
+    #[arg(long, value_name = "D.pub,E.pub,...", value_delimiter = ',', required = true)]
+    safety_keys: Vec<PathBuf>,
+    #[arg(long)]
+    safety_threshold: u32,
+    /// How long the root is valid.
+    #[arg(long, value_name = "DAYS", default_value_t = repo::DEFAULT_ROOT_DAYS)]
+    expires_days: u32,
 }
 
 pub fn run(command: &EditorCommand, out: &Output) -> Result<(), Error> {
@@ -138,11 +137,14 @@ pub fn run(command: &EditorCommand, out: &Output) -> Result<(), Error> {
         }
         EditorCommand::InitRepo {
             repo: dir,
-            keys,
-            threshold,
-            safety_keys,
-            safety_threshold,
-            expires_days,
+            root:
+                RootKeys {
+                    keys,
+                    threshold,
+                    safety_keys,
+                    safety_threshold,
+                    expires_days,
+                },
         } => {
             let editors = read_public_keys(keys)?;
             let safety = read_public_keys(safety_keys)?;
@@ -166,11 +168,14 @@ pub fn run(command: &EditorCommand, out: &Output) -> Result<(), Error> {
             command:
                 RootCommand::Rotate {
                     repo: dir,
-                    keys,
-                    threshold,
-                    safety_keys,
-                    safety_threshold,
-                    expires_days,
+                    root:
+                        RootKeys {
+                            keys,
+                            threshold,
+                            safety_keys,
+                            safety_threshold,
+                            expires_days,
+                        },
                 },
         } => {
             let editors = read_public_keys(keys)?;

@@ -274,7 +274,11 @@ pub fn run(session: &Session, command: &SessionCommand, out: &Output) -> Result<
                     Err(error) if codes.len() > 1 => {
                         return Err(Error::invalid_cli(
                             "code",
-                            format!("code {} of {}: {error}; the {done} before it are recorded", done + 1, codes.len()),
+                            format!(
+                                "code {} of {}: {error}; the {done} before it are recorded",
+                                done + 1,
+                                codes.len()
+                            ),
                         ))
                     }
                     Err(error) => return Err(error),
@@ -339,7 +343,10 @@ pub fn run(session: &Session, command: &SessionCommand, out: &Output) -> Result<
                 tablet::SessionState::Queued => "sealed for the hub; it goes at the next sync",
                 _ => "closed; log this tablet in to the hub (hub login), then sync",
             };
-            out.value(&summary_json(&summary), &format!("{}\n{waiting}", summary_line(&summary)));
+            out.value(
+                &summary_json(&summary),
+                &format!("{}\n{waiting}", summary_line(&summary)),
+            );
         }
         SessionCommand::Discard => {
             let discarded = tablet::discard_open(session)?;
