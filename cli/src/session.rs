@@ -174,7 +174,7 @@ fn summary_json(summary: &SessionSummary) -> serde_json::Value {
 }
 
 fn summary_line(summary: &SessionSummary) -> String {
-    let when = chrono::DateTime::from_timestamp(summary.started_at + 2 * 3600, 0)
+    let when = chrono::DateTime::from_timestamp(summary.started_at + corridor_core::PROGRAMME_UTC_OFFSET_SECS, 0)
         .map(|time| time.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default();
     let what = match summary.corrects {

@@ -48,6 +48,10 @@ pub mod testing;
 
 pub use error::{Error, Result};
 
+/// The programme's local time, UTC+2 without daylight saving (South Africa, Zimbabwe, Mozambique,
+/// Botswana), in seconds east of UTC: clinic hours and the months of reach are read in it.
+pub const PROGRAMME_UTC_OFFSET_SECS: i64 = 2 * 3600;
+
 /// Panics on purpose. Exported through the FFI only by builds with the `testing-hooks` feature, so
 /// that the JVM tests can prove a panic inside the core reaches Kotlin as an exception.
 #[cfg(feature = "testing-hooks")]

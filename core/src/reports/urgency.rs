@@ -137,15 +137,11 @@ fn nearby_clinics(safety: &Safety, near_site: Option<&str>, pep_only: bool, now:
     clinics
 }
 
-/// The programme's local time: UTC+2 without daylight saving (South Africa, Zimbabwe,
-/// Mozambique, Botswana).
-const LOCAL_OFFSET_SECS: i64 = 2 * 3600;
-
 /// Whether hours such as `Mon–Fri 07:00–19:00, Sat 08:00–14:00` include the moment `now`;
 /// `None` when they are written any other way.
 pub fn open_at(hours: &str, now: i64) -> Option<bool> {
     const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let local = now.checked_add(LOCAL_OFFSET_SECS)?;
+    let local = now.checked_add(crate::PROGRAMME_UTC_OFFSET_SECS)?;
     // 1970-01-01 was a Thursday (index 3).
     let weekday = ((local.div_euclid(86_400) + 3).rem_euclid(7)) as usize;
     let minute = (local.rem_euclid(86_400) / 60) as u32;

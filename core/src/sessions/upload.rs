@@ -28,9 +28,6 @@ pub const MAX_LINES: usize = 200;
 /// Notes are at most this many characters.
 pub const MAX_NOTES_CHARS: usize = 4000;
 
-/// The programme's local time (UTC+2, no daylight saving) in seconds east of UTC.
-const LOCAL_OFFSET_SECS: i64 = 2 * 3600;
-
 /// What kind of contact the session was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -279,7 +276,7 @@ pub fn canonical_code(typed: &str) -> Result<String> {
 /// `YYYY-MM` of a moment in the programme's local time (UTC+2).
 pub fn programme_month(unix: i64) -> Result<String> {
     let local = unix
-        .checked_add(LOCAL_OFFSET_SECS)
+        .checked_add(crate::PROGRAMME_UTC_OFFSET_SECS)
         .and_then(|seconds| chrono::DateTime::from_timestamp(seconds, 0))
         .ok_or_else(|| Error::invalid("started_at", "not a time this programme can record"))?;
     Ok(local.format("%Y-%m").to_string())
